@@ -20,7 +20,7 @@ book: $(STAMP)
 	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
 
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 serve: book
 	@echo "Serving the book on http://localhost:8000 (Ctrl-C stops it)"

@@ -1,7 +1,9 @@
 """pytest set-up shared by the tests and the package's doctests."""
-import os
+import matplotlib
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Draw off-screen in this process. (Not through MPLBACKEND: nbval's kernels would inherit it and
+# store no figures.)
+matplotlib.use("Agg")
 
 
 def pytest_runtest_teardown(item):

@@ -1,5 +1,11 @@
 """mlmcourse: data, model fitting and figures for the multilevel-models course."""
 from mlmcourse.datasets import list_datasets, load_dataset
+from mlmcourse.notebook import setup_notebook
+from mlmcourse.models import FitResult, FormulaError, ModelWarning, compare, fit
+from mlmcourse import plot
+from mlmcourse.pooling import pooling
+from mlmcourse.simulate import faculty_salaries, simulate
 
-__all__ = ["list_datasets", "load_dataset"]
+__all__ = ["list_datasets", "load_dataset", "setup_notebook",
+           "FitResult", "FormulaError", "ModelWarning", "compare", "fit", "faculty_salaries", "pooling", "simulate"]
 __version__ = "0.1.0"

@@ -1,0 +1,213 @@
+# lme4's answers for the course's model zoo.
+#
+# Run from the repository root:   Rscript reference/lme4_reference.R
+# (`make reference` does exactly that.)
+#
+# Writes
+#   reference/lme4_reference.json  estimates, deterministic (byte-identical on every run)
+#   reference/lme4_times.json      fit times and optimizer diagnostics (changes run to run)
+#
+# Every model is fitted with several optimizers; the fit with the highest
+# (restricted) log-likelihood is kept, so the reference is lme4's optimum and
+# not one optimizer's stopping point.  Needs R with lme4 and jsonlite
+# (Debian: apt-get install r-base-core r-cran-lme4 r-cran-jsonlite).
+
+suppressPackageStartupMessages({
+  library(lme4)
+  library(jsonlite)
+})
+
+# ---- data ------------------------------------------------------------------
+
+read_course_csv <- function(name, factors) {
+  path <- file.path("data", paste0(name, ".csv"))
+  if (!file.exists(path)) {
+    stop("cannot find ", path, "; run this script from the repository root")
+  }
+  data <- read.csv(path, stringsAsFactors = FALSE)
+  for (column in factors) data[[column]] <- factor(as.character(data[[column]]))
+  data
+}
+
+datasets <- list(
+  sleepstudy = read_course_csv("sleepstudy", "Subject"),
+  radon      = read_course_csv("radon", "county"),
+  hsb        = read_course_csv("hsb", c("school", "sector")),
+  pastes     = read_course_csv("pastes", c("batch", "cask", "sample"))
+)
+
+# ---- the zoo ---------------------------------------------------------------
+# `formula` is written exactly as Python's mlmcourse.fit receives it.
+# `rename` maps lme4's name for a grouping factor to the name as written in the
+# formula (lme4 calls the inner factor of `batch/cask` "cask:batch").
+
+zoo_model <- function(id, data, formula, reml, rename = character(0)) {
+  list(id = id, data = data, formula = formula, reml = reml, rename = rename)
+}
+
+zoo <- list(
+  zoo_model("sleep_slopes_reml", "sleepstudy", "Reaction ~ Days + (Days | Subject)", TRUE),
+  zoo_model("sleep_slopes_ml", "sleepstudy", "Reaction ~ Days + (Days | Subject)", FALSE),
+  zoo_model("sleep_uncorrelated_reml", "sleepstudy", "Reaction ~ Days + (Days || Subject)", TRUE),
+  zoo_model("sleep_intercepts_reml", "sleepstudy", "Reaction ~ Days + (1 | Subject)", TRUE),
+  zoo_model("radon_floor_reml", "radon", "log_radon ~ floor + (1 | county)", TRUE),
+  zoo_model("radon_empty_ml", "radon", "log_radon ~ 1 + (1 | county)", FALSE),
+  zoo_model("radon_floor_slopes_reml", "radon", "log_radon ~ floor + (floor | county)", TRUE),
+  zoo_model("radon_uranium_slopes_reml", "radon", "log_radon ~ floor + uranium + (floor | county)", TRUE),
+  zoo_model("radon_uranium_slopes_ml", "radon", "log_radon ~ floor + uranium + (floor | county)", FALSE),
+  zoo_model("radon_uranium_county_slope_singular_reml", "radon",
+            "log_radon ~ floor + uranium + (uranium | county)", TRUE),
+  zoo_model("hsb_empty_reml", "hsb", "mathach ~ 1 + (1 | school)", TRUE),
+  zoo_model("hsb_ses_ml", "hsb", "mathach ~ ses + (1 | school)", FALSE),
+  zoo_model("hsb_cses_slopes_reml", "hsb", "mathach ~ cses + (cses | school)", TRUE),
+  zoo_model("hsb_cses_slopes_ml", "hsb", "mathach ~ cses + (cses | school)", FALSE),
+  zoo_model("hsb_cross_level_reml", "hsb", "mathach ~ cses * sector + meanses + (cses | school)", TRUE),
+  zoo_model("hsb_slope_explained_reml", "hsb",
+            "mathach ~ cses * (sector + meanses) + (cses | school)", TRUE),
+  zoo_model("hsb_uncorrelated_reml", "hsb", "mathach ~ cses + (1 | school) + (0 + cses | school)", TRUE),
+  zoo_model("hsb_female_slopes_singular_reml", "hsb",
+            "mathach ~ cses * (sector + meanses) + female + (cses + female | school)", TRUE),
+  zoo_model("pastes_nested_reml", "pastes", "strength ~ 1 + (1 | batch/cask)", TRUE,
+            rename = c("cask:batch" = "batch:cask"))
+)
+
+# ---- fitting ---------------------------------------------------------------
+# Tried in this order; a later optimizer replaces the current best only when it
+# improves the log-likelihood by more than `improvement`, so ties keep the first.
+
+optimizers <- list(
+  bobyqa_tight = lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-10, maxfun = 1e5)),
+  bobyqa       = lmerControl(optimizer = "bobyqa"),
+  Nelder_Mead  = lmerControl(optimizer = "Nelder_Mead"),
+  nlminbwrap   = lmerControl(optimizer = "nlminbwrap"),
+  nloptwrap    = lmerControl(optimizer = "nloptwrap")
+)
+improvement <- 1e-8
+
+fit_once <- function(model, control) {
+  lmer(as.formula(model$formula), data = datasets[[model$data]], REML = model$reml,
+       control = control)
+}
+
+fit_quietly <- function(model, control) {
+  notes <- character(0)
+  fit <- withCallingHandlers(
+    suppressMessages(fit_once(model, control)),
+    warning = function(w) {
+      notes <<- c(notes, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    }
+  )
+  list(fit = fit, loglik = as.numeric(logLik(fit)), warnings = unique(notes))
+}
+
+fit_best <- function(model) {
+  attempts <- lapply(optimizers, function(control) fit_quietly(model, control))
+  best <- names(attempts)[1]
+  for (name in names(attempts)[-1]) {
+    if (attempts[[name]]$loglik > attempts[[best]]$loglik + improvement) best <- name
+  }
+  list(best = best, attempts = attempts)
+}
+
+median_seconds <- function(model, control, runs = 3) {
+  seconds <- vapply(seq_len(runs), function(i) {
+    unname(system.time(suppressWarnings(suppressMessages(fit_once(model, control))))["elapsed"])
+  }, numeric(1))
+  list(median = median(seconds), runs = seconds)
+}
+
+# ---- extraction ------------------------------------------------------------
+
+group_as_written <- function(lme4_name, rename) {
+  name <- sub("\\.[0-9]+$", "", lme4_name)  # (x || g) and (1 | g) + (0 + x | g) give "g.1"
+  if (name %in% names(rename)) rename[[name]] else name
+}
+
+fixef_rows <- function(fit) {
+  estimates <- fixef(fit)
+  ses <- sqrt(diag(as.matrix(vcov(fit))))
+  lapply(seq_along(estimates), function(i) {
+    list(term = names(estimates)[i], estimate = unname(estimates[i]), se = unname(ses[i]))
+  })
+}
+
+varcorr_rows <- function(fit, rename) {
+  table <- as.data.frame(VarCorr(fit), order = "lower.tri")
+  lapply(seq_len(nrow(table)), function(i) {
+    row <- table[i, ]
+    is_residual <- row$grp == "Residual"
+    is_covariance <- !is.na(row$var2)
+    list(
+      group = if (is_residual) "Residual" else group_as_written(row$grp, rename),
+      var1 = if (is.na(row$var1)) NA else row$var1,
+      var2 = if (is_covariance) row$var2 else NA,
+      variance = row$vcov,
+      sd = if (is_covariance) NA else row$sdcor,
+      corr = if (is_covariance) row$sdcor else NA
+    )
+  })
+}
+
+ngroups_of <- function(fit, rename) {
+  counts <- ngrps(fit)
+  named <- setNames(as.list(as.integer(counts)),
+                    vapply(names(counts), group_as_written, character(1), rename = rename))
+  named[order(names(named))]
+}
+
+reference_entry <- function(model, fit) {
+  list(
+    id = model$id,
+    data = model$data,
+    formula = model$formula,
+    reml = model$reml,
+    fixef = fixef_rows(fit),
+    varcorr = varcorr_rows(fit, model$rename),
+    sigma = sigma(fit),
+    loglik = as.numeric(logLik(fit)),
+    singular = isSingular(fit),
+    nobs = nobs(fit),
+    ngroups = ngroups_of(fit, model$rename)
+  )
+}
+
+timing_entry <- function(model, result) {
+  timing <- median_seconds(model, optimizers[[result$best]])
+  list(
+    id = model$id,
+    seconds = timing$median,
+    runs = timing$runs,
+    optimizer = result$best,
+    loglik_by_optimizer = lapply(result$attempts, function(a) a$loglik),
+    warnings_by_optimizer = lapply(result$attempts, function(a) as.list(a$warnings))
+  )
+}
+
+# ---- main ------------------------------------------------------------------
+
+versions <- list(R = paste(R.version$major, R.version$minor, sep = "."),
+                 lme4 = as.character(packageVersion("lme4")))
+
+references <- list()
+timings <- list()
+for (model in zoo) {
+  result <- fit_best(model)
+  references[[length(references) + 1]] <- reference_entry(model, result$attempts[[result$best]]$fit)
+  timings[[length(timings) + 1]] <- timing_entry(model, result)
+  message(sprintf("%-42s loglik %.4f  singular %-5s  optimizer %s", model$id,
+                  result$attempts[[result$best]]$loglik,
+                  isSingular(result$attempts[[result$best]]$fit), result$best))
+}
+
+write_json_file <- function(value, path) {
+  text <- toJSON(value, auto_unbox = TRUE, digits = NA, na = "null", null = "null", pretty = TRUE)
+  writeLines(text, path, useBytes = TRUE)
+}
+
+write_json_file(c(list(generated_by = "reference/lme4_reference.R"), versions, list(models = references)),
+                file.path("reference", "lme4_reference.json"))
+write_json_file(c(list(generated_by = "reference/lme4_reference.R"), versions,
+                  list(note = "elapsed seconds, median of 3 runs of lmer() with the kept optimizer",
+                       models = timings)),
+                file.path("reference", "lme4_times.json"))
