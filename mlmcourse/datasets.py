@@ -9,9 +9,21 @@ _PACKAGED = Path(__file__).parent / "data"
 DATA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).parents[1] / "data"
 
 _DATASETS = {
+    "chickweight": (
+        "Chick growth: body weight of 50 chicks on four diets, measured up to 12 times in 21 days",
+        {"Chick": str, "Diet": str},
+    ),
+    "exam": (
+        "Inner London exams: exam scores of 4,059 students in 65 schools, with intake test scores",
+        {"school": str},
+    ),
     "hsb": (
         "High School and Beyond: math achievement of 7,185 students in 160 schools",
         {"school": str},
+    ),
+    "orthodont": (
+        "Orthodontic growth: a skull distance of 27 children measured at ages 8, 10, 12 and 14",
+        {"Subject": str},
     ),
     "pastes": (
         "Paste strength: 60 assays of samples from casks nested in 10 batches",
@@ -20,6 +32,10 @@ _DATASETS = {
     "radon": (
         "Minnesota radon: log radon in 919 homes in 85 counties, by floor and county uranium",
         {"county": str},
+    ),
+    "scotssec": (
+        "Scottish schools: attainment at 16 of 3,435 students from 148 primary schools",
+        {"primary": str, "second": str},
     ),
     "sleepstudy": (
         "Sleep deprivation: reaction times of 18 subjects over 10 days",
@@ -40,7 +56,7 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['hsb', 'pastes', 'radon', 'sleepstudy']
+    ['chickweight', 'exam', 'hsb', 'orthodont', 'pastes', 'radon', 'scotssec', 'sleepstudy']
     """
     rows = []
     for name, (description, _) in _DATASETS.items():

@@ -3,9 +3,12 @@
 ``fit`` reads an lme4-style formula, checks the data, and maximises the
 (restricted) likelihood over the relative covariance factor of the random
 effects, with the fixed effects and the residual variance profiled out, the
-same parametrisation lme4 and statsmodels use.  The optimum is checked by its
-gradient, and harder starts and optimizers are tried only when the check
-fails.  The result carries a statsmodels ``MixedLMResults`` at that optimum.
+same parametrisation lme4 and statsmodels use.  The deviance is computed from
+per-group sufficient statistics, equal to statsmodels' ``MixedLM.loglike`` but
+much faster.  The optimum is checked by its gradient, and harder starts and
+optimizers are tried only when the check fails or the fit is singular.  The
+result carries a statsmodels ``MixedLMResults`` at that optimum, built on first
+use of ``.statsmodels``.
 """
 import warnings
 from dataclasses import dataclass
@@ -234,25 +237,40 @@ class _Profile:
         return lam
 
     def _solve_many(self, thetas):
-        """Everything at each theta: GLS fixed effects, quadratic form, log-determinants."""
-        lam = self._lambda(np.atleast_2d(thetas))
-        lam_t = np.swapaxes(lam, -1, -2)
-        A = lam_t @ self.ZtZ @ lam + np.eye(self.Q)
+        """Everything at each theta: GLS fixed effects, quadratic form, log-determinants.
+
+        Lambda = blockdiag(L, I) diag(1, scales), so Lambda' M Lambda is an
+        elementwise scaling followed by L acting on the first k rows and columns;
+        this avoids dense Q x Q products (slow when Q is large, e.g. nested factors).
+        """
+        thetas = np.atleast_2d(thetas)
+        m, G, k = len(thetas), len(self.groups), self.k_re
+        L = np.zeros((m, k, k))
+        L[:, self._tril[0], self._tril[1]] = thetas[:, : len(self._tril[0])]
+        scales = np.concatenate([thetas[:, len(self._tril[0]):], np.zeros((m, 1))], axis=1)
+        d = np.concatenate([np.ones((m, G, k)), scales[:, self.component]], axis=2)
+        B = self.ZtZ * d[..., :, None] * d[..., None, :]
+        rhs = self.ZtXy * d[..., :, None]
+        if k:
+            B[..., :k, :] = np.einsum("mji,mgjq->mgiq", L, B[..., :k, :])
+            B[..., :, :k] = np.einsum("mgqj,mji->mgqi", B[..., :, :k], L)
+            rhs[..., :k, :] = np.einsum("mji,mgjp->mgip", L, rhs[..., :k, :])
+        A = B + np.eye(self.Q)
         chol = np.linalg.cholesky(A)
-        rhs = lam_t @ self.ZtXy
         solved = np.linalg.solve(A, rhs)
         M = self.XytXy - np.einsum("mgqi,mgqj->mij", rhs, solved)
         p = self.p
         xvx, xvy = M[:, :p, :p], M[:, :p, p]
-        beta = np.linalg.solve(xvx, xvy[..., None])[..., 0] if p else np.zeros((len(M), 0))
+        beta = np.linalg.solve(xvx, xvy[..., None])[..., 0] if p else np.zeros((m, 0))
         qf = M[:, p, p] - np.einsum("mi,mi->m", xvy, beta)
         logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=(1, 2))
-        return {"lam": lam, "A": A, "rhs": rhs, "beta": beta, "qf": qf, "xvx": xvx,
-                "logdet": logdet}
+        return {"A": A, "rhs": rhs, "beta": beta, "qf": qf, "xvx": xvx, "logdet": logdet}
 
     def solve(self, theta):
-        """Everything at one theta (see _solve_many)."""
-        return {key: value[0] for key, value in self._solve_many(theta).items()}
+        """Everything at one theta (see _solve_many), with Lambda for the conditional modes."""
+        out = {key: value[0] for key, value in self._solve_many(theta).items()}
+        out["lam"] = self._lambda(np.atleast_2d(theta))[0]
+        return out
 
     def deviances(self, thetas):
         """-2 times the profiled (restricted) log-likelihood at each row of `thetas`."""
@@ -291,7 +309,9 @@ class _Profile:
 
 def _minimize(method, profile, start, options):
     jac = profile.gradient if method == "BFGS" else None
-    return optimize.minimize(profile.deviance, start, method=method, jac=jac, options=options).x
+    with np.errstate(all="ignore"):  # far-out trial steps may overflow; they score inf
+        return optimize.minimize(profile.deviance, start, method=method, jac=jac,
+                                 options=options).x
 
 
 def _bfgs(profile, start, gtol=1e-8):
@@ -322,11 +342,13 @@ def _optimize(profile):
     """
     if profile.n_theta == 0:
         return np.zeros(0), True, []
-    theta = _bfgs(profile, profile.start())
+    theta = _bfgs(profile, profile.start(), gtol=1e-5)
     tried = ["BFGS"]
+    if not profile.is_singular(profile.canonical(theta)):
+        theta = _bfgs(profile, theta)
+        if _is_converged(profile, theta):
+            return profile.canonical(theta), True, tried
     converged = _is_converged(profile, theta)
-    if converged and not profile.is_singular(profile.canonical(theta)):
-        return profile.canonical(theta), True, tried
     rng = np.random.default_rng(20240501)
     candidates = [theta]
     for _ in range(3):
@@ -336,9 +358,7 @@ def _optimize(profile):
     if not converged:
         candidates += [_powell(profile, theta), _nelder_mead(profile, theta)]
         tried += ["Powell", "Nelder-Mead"]
-    best = min(candidates, key=profile.deviance)
-    if best is not theta:
-        best = _bfgs(profile, best)
+    best = _bfgs(profile, min(candidates, key=profile.deviance))
     return profile.canonical(best), _is_converged(profile, best), tried
 
 
@@ -392,7 +412,7 @@ def fit(formula, data, *, reml=True):
     """
     env = patsy.EvalEnvironment.capture(1).with_outer_namespace({"np": np, "numpy": np})
     parsed = parse_formula(formula)
-    used, notes = _usable_rows(parsed, data)
+    used, complete, notes = _usable_rows(parsed, data)
     y, X = _fixed_design(parsed, used, env)
     blocks = _random_blocks(parsed, used, env)
     structure, labels = _structure(parsed, used, blocks)
@@ -401,7 +421,7 @@ def fit(formula, data, *, reml=True):
     _check_identifiable(parsed, blocks, labels, len(used))
     profile = _Profile(y.to_numpy(float), X.to_numpy(float), structure, bool(reml))
     theta, converged, tried = _optimize(profile)
-    result = FitResult(parsed, bool(reml), used, data.loc[used.index], y, X, blocks, labels,
+    result = FitResult(parsed, bool(reml), used, data[complete], y, X, blocks, labels,
                        profile, theta, converged, tried)
     notes += result._problems()
     if notes:
@@ -436,7 +456,7 @@ def _usable_rows(parsed, data):
         which = ", ".join(f"{c!r} ({n})" for c, n in worst[worst > 0].items())
         notes.append(f"Dropped {int(missing.sum())} of {len(data)} rows with missing values "
                      f"in {which}.")
-    return used[~missing], notes
+    return used[~missing], ~missing.to_numpy(), notes
 
 
 def _fixed_design(parsed, data, env):

@@ -7,7 +7,7 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["hsb", "pastes", "radon", "sleepstudy"]
+NAMES = ["chickweight", "exam", "hsb", "orthodont", "pastes", "radon", "scotssec", "sleepstudy"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -38,6 +38,10 @@ def test_codebook_documents_every_column(name):
     ("radon", (919, 5), ("county", 85)),
     ("sleepstudy", (180, 3), ("Subject", 18)),
     ("pastes", (60, 4), ("batch", 10)),
+    ("exam", (4059, 9), ("school", 65)),
+    ("scotssec", (3435, 6), ("primary", 148)),
+    ("chickweight", (578, 4), ("Chick", 50)),
+    ("orthodont", (108, 4), ("Subject", 27)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -50,7 +54,9 @@ def test_dataset_has_the_documented_size(name, shape, groups):
 def test_grouping_columns_load_as_strings_not_numbers(name):
     data = mlmcourse.load_dataset(name)
     for column in {"hsb": ["school"], "radon": ["county"], "sleepstudy": ["Subject"],
-                   "pastes": ["batch", "cask", "sample"]}[name]:
+                   "pastes": ["batch", "cask", "sample"], "exam": ["school"],
+                   "scotssec": ["primary", "second"], "chickweight": ["Chick", "Diet"],
+                   "orthodont": ["Subject"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -75,7 +81,7 @@ def test_list_datasets_describes_every_dataset():
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, pastes, radon, sleepstudy"):
+    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, orthodont, pastes, radon"):
         mlmcourse.load_dataset("radom")
 
 

@@ -3,7 +3,6 @@ import re
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -267,3 +266,14 @@ def test_nested_conditional_modes_are_labelled_by_both_factors(pastes):
     assert len(inner) == 30 and "A:a" in set(inner["level"])
     predicted = model.predict(pastes)
     assert predicted.to_numpy() == pytest.approx(model.fitted.to_numpy())
+
+
+def test_an_optimum_that_is_not_flat_is_reported_as_not_converged(sleep, monkeypatch):
+    from mlmcourse import models
+    stay = lambda profile, start, *args, **kwargs: start  # noqa: E731 - optimizers that never move
+    for name in ["_bfgs", "_powell", "_nelder_mead"]:
+        monkeypatch.setattr(models, name, stay)
+    with pytest.warns(ModelWarning, match="did not reach a point where the likelihood is flat"):
+        model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
+    assert not model.converged
+    assert "Note: The optimizer did not reach" in model.summary()
