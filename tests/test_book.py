@@ -47,3 +47,14 @@ def test_stray_markdown_outside_the_toc_is_not_built(html):
 def test_chapter_pages_offer_their_notebook_for_download(html):
     for notebook in (ROOT / "chapters").glob("*.ipynb"):
         assert (html / "_sources" / "chapters" / notebook.name).exists(), notebook.name
+
+
+def test_student_assignments_are_downloadable_but_no_solutions_are_published(html):
+    published = [p.name for p in html.rglob("*") if p.is_file()]
+    for student in (ROOT / "assignments").glob("*/dist/student/*.ipynb"):
+        assert student.name in published, student.name
+    assert not [name for name in published if name.endswith(".zip") and "autograder" in name]
+    published_notebooks = {page.read_text() for page in html.rglob("*.ipynb")}
+    for notebook in (ROOT / "assignments").rglob("*.ipynb"):
+        if "student" not in notebook.parts:  # masters and autograder copies hold the solutions
+            assert notebook.read_text() not in published_notebooks, notebook
