@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test serve execute reference bench data assignments clean
+.PHONY: book test serve execute reference bench data assignments linkcheck clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ book: $(STAMP)
 	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
 
 test: $(STAMP)
+	@scripts/ensure_chromium.sh || true
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 serve: book
@@ -40,6 +41,9 @@ data: $(STAMP)
 
 assignments: $(STAMP)
 	$(BIN)/python scripts/build_assignments.py
+
+linkcheck: $(STAMP)
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 clean:
 	rm -rf _build $(VENV)

@@ -16,9 +16,9 @@ def missing_browser_reason():
         import axe_playwright_python  # noqa: F401
         import playwright  # noqa: F401
     except ImportError as error:
-        return f"browser tests need Playwright and axe-playwright-python ({error})"
+        return f"Playwright or axe-playwright-python is not installed ({error})"
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        return f"browser tests skipped: no Chromium at {CHROMIUM} (run scripts/ensure_chromium.sh as root)"
+        return f"no Chromium at {CHROMIUM} (scripts/ensure_chromium.sh installs it when run as root)"
     return None
 
 
@@ -31,5 +31,5 @@ def require_browser():
     if reason is None:
         return
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+        pytest.fail(f"browser tests cannot run under CI=true: {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}", allow_module_level=True)

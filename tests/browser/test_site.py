@@ -66,6 +66,7 @@ DARK_PAGES = [TOC_PAGES[0], NOTEBOOK_PAGES[0]]
 class Reading:
     """What a reader meets on one page."""
 
+    loaded: bool = False
     console_errors: list = field(default_factory=list)
     failed_requests: list = field(default_factory=list)
     math: dict = field(default_factory=dict)
@@ -105,11 +106,14 @@ PAGE_BYTES = """() => {
 OVERFLOW = """() => {
     const limit = document.documentElement.clientWidth;
     if (document.documentElement.scrollWidth <= limit) return {scroll_width: limit, client_width: limit};
-    const widest = Array.from(document.querySelectorAll('body *'))
-        .filter(e => e.getBoundingClientRect().right > limit + 1)
-        .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : ''));
-    return {scroll_width: document.documentElement.scrollWidth, client_width: limit,
-            too_wide: widest.slice(0, 5)};
+    const scrolls = e => getComputedStyle(e).overflowX !== 'visible';
+    const inScroller = e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+                                  if (scrolls(a)) return true;
+                              return false; };
+    const culprits = Array.from(document.querySelectorAll('body *'))
+        .filter(e => e.getBoundingClientRect().right > limit + 1 && !inScroller(e))
+        .map(e => `${e.tagName.toLowerCase()}.${String(e.className).split(' ')[0]}: ${e.textContent.trim().slice(0, 60)}`);
+    return {scroll_width: document.documentElement.scrollWidth, client_width: limit, too_wide: culprits.slice(0, 5)};
 }"""
 
 
@@ -127,6 +131,7 @@ def settle(page):
 
 
 def read_page(browser, url, *, dark):
+    """Open `url` as a reader would (desktop, light), then in dark mode and on a phone; record it all."""
     context = browser.new_context(viewport=DESKTOP, color_scheme="light")
     page = context.new_page()
     reading = Reading()
@@ -134,8 +139,13 @@ def read_page(browser, url, *, dark):
     page.on("pageerror", lambda error: reading.console_errors.append(f"uncaught: {error}"))
     page.on("requestfailed", lambda r: reading.failed_requests.append(f"{r.url}: {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and reading.failed_requests.append(f"{r.url}: HTTP {r.status}"))
-    page.goto(url, wait_until="load")
+    page.set_default_timeout(15_000)
+    response = page.goto(url, wait_until="load")
+    if response.status != 200:
+        context.close()
+        return reading  # the failed request is recorded; there is no page to read
     settle(page)
+    reading.loaded = True
     reading.math = page.evaluate(MATH_STATE)
     reading.images = page.evaluate(IMAGES)
     reading.page_bytes = page.evaluate(PAGE_BYTES)
@@ -154,36 +164,44 @@ def read_page(browser, url, *, dark):
 
 
 @pytest.fixture(scope="module")
-def readings(browser, site):
+def all_readings(browser, site):
     """Every page read once, by page path."""
     return {path: read_page(browser, site + path, dark=path in DARK_PAGES) for path in PAGES}
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_page_logs_no_console_errors(readings, path):
-    assert readings[path].console_errors == []
+@pytest.fixture
+def reading(all_readings, path):
+    """What the reader met on the page of the test's `path`, which must have loaded."""
+    found = all_readings[path]
+    assert found.loaded, f"{path} did not load: {found.failed_requests}"
+    return found
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_file_the_page_asks_for_is_served(readings, path):
-    assert readings[path].failed_requests == []
+def test_page_logs_no_console_errors(reading, path):
+    assert reading.console_errors == []
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_mathjax_typesets_every_equation_and_leaves_no_raw_tex(readings, path):
-    math = readings[path].math
+def test_every_file_the_page_asks_for_is_served(all_readings, path):
+    assert all_readings[path].failed_requests == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_mathjax_typesets_every_equation_and_leaves_no_raw_tex(reading, path):
+    math = reading.math
     assert math["untypeset"] == [], f"equations left as TeX: {math['untypeset']}"
     assert math["raw_delimiters"] == 0, "raw $$, \\[ or \\( left in the text"
     assert math["containers"] >= math["math_elements"]
 
 
-def test_the_introductions_notation_is_typeset(readings):
-    assert readings[TOC_PAGES[0]].math["containers"] >= 10
+def test_the_introductions_notation_is_typeset(all_readings):
+    assert all_readings[TOC_PAGES[0]].math["containers"] >= 10
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_image_loads_and_has_alt_text_that_is_not_a_file_name(readings, path):
-    for image in readings[path].images:
+def test_every_image_loads_and_has_alt_text_that_is_not_a_file_name(reading, path):
+    for image in reading.images:
         assert image["complete"] and image["width"] > 0, f"{image['src']} did not load"
         assert image["alt"], f"{image['src']} has no alt text"
         assert not re.fullmatch(r"\S+\.(png|jpe?g|svg|gif|webp)", image["alt"], re.I), \
@@ -191,33 +209,33 @@ def test_every_image_loads_and_has_alt_text_that_is_not_a_file_name(readings, pa
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
-def test_every_figure_a_notebook_stores_is_shown_on_its_page(readings, path):
+def test_every_figure_a_notebook_stores_is_shown_on_its_page(reading, path):
     notebook = json.loads(source_of(path.removesuffix(".html")).read_text())
     stored = sum("image/png" in output.get("data", {})
                  for cell in notebook["cells"] if cell["cell_type"] == "code" for output in cell["outputs"])
-    shown = sum(image["figure"] for image in readings[path].images)
+    shown = sum(image["figure"] for image in reading.images)
     assert shown == stored
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_has_no_serious_or_critical_accessibility_violations(readings, path):
-    assert readings[path].axe_light == []
+def test_page_has_no_serious_or_critical_accessibility_violations(reading, path):
+    assert reading.axe_light == []
 
 
 @pytest.mark.parametrize("path", DARK_PAGES)
-def test_text_keeps_enough_contrast_in_dark_mode(readings, path):
-    assert readings[path].axe_dark_contrast == []
+def test_text_keeps_enough_contrast_in_dark_mode(reading, path):
+    assert reading.axe_dark_contrast == []
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_fits_a_375_pixel_phone_without_horizontal_scrolling(readings, path):
-    overflow = readings[path].phone_overflow
+def test_page_fits_a_375_pixel_phone_without_horizontal_scrolling(reading, path):
+    overflow = reading.phone_overflow
     assert overflow["scroll_width"] <= overflow["client_width"], f"too wide: {overflow['too_wide']}"
 
 
 @pytest.mark.parametrize("path", TOC_PAGES)
-def test_chapter_page_with_its_images_weighs_under_one_and_a_half_megabytes(readings, path):
-    assert 0 < readings[path].page_bytes < MAX_PAGE_BYTES
+def test_chapter_page_with_its_images_weighs_under_one_and_a_half_megabytes(reading, path):
+    assert 0 < reading.page_bytes < MAX_PAGE_BYTES
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
