@@ -4,8 +4,11 @@ from mlmcourse.notebook import setup_notebook
 from mlmcourse.models import FitResult, FormulaError, ModelWarning, compare, fit
 from mlmcourse import plot
 from mlmcourse.pooling import pooling
-from mlmcourse.simulate import faculty_salaries, simulate
+from mlmcourse.simulate import faculty_salaries, salary_parameters, simulate
 
-__all__ = ["list_datasets", "load_dataset", "setup_notebook",
-           "FitResult", "FormulaError", "ModelWarning", "compare", "fit", "faculty_salaries", "pooling", "simulate"]
+__all__ = [
+    "FitResult", "FormulaError", "ModelWarning", "compare", "faculty_salaries", "fit",
+    "list_datasets", "load_dataset", "plot", "pooling", "salary_parameters", "setup_notebook",
+    "simulate",
+]
 __version__ = "0.1.0"

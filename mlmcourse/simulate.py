@@ -155,13 +155,7 @@ def faculty_salaries(kind="both", *, seed=2024, return_effects=False):
     >>> departments["slope"].unique().tolist()
     [2000.0]
     """
-    if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {', '.join(map(repr, _KINDS))}, not {kind!r}.")
-    parameters = dict(_SALARY)
-    if kind == "intercepts":
-        parameters["sd_slope"] = 0.0
-    elif kind == "slopes":
-        parameters["sd_intercept"] = 0.0
+    parameters = salary_parameters(kind)
     data, effects = simulate(group_size=list(_DEPARTMENTS.values()), x=range(31), seed=seed,
                              names={"group": "department", "x": "years", "y": "salary"},
                              return_effects=True, **parameters)
@@ -172,6 +166,38 @@ def faculty_salaries(kind="both", *, seed=2024, return_effects=False):
     if return_effects:
         return data, effects
     return data
+
+
+def salary_parameters(kind="both"):
+    """The true parameters that :func:`faculty_salaries` draws from, in US dollars.
+
+    Parameters
+    ----------
+    kind : {"both", "intercepts", "slopes"}
+        As in :func:`faculty_salaries`; the part that does not vary has SD zero.
+
+    Returns
+    -------
+    dict
+        ``intercept`` and ``slope`` (the average starting salary and yearly raise),
+        ``sd_intercept`` and ``sd_slope`` (how much departments vary in each), ``corr``
+        (their correlation) and ``sd_resid`` (faculty around their department's line).
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> truth = mlmcourse.salary_parameters("slopes")
+    >>> truth["slope"], truth["sd_intercept"]
+    (2000.0, 0.0)
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, _KINDS))}, not {kind!r}.")
+    parameters = dict(_SALARY)
+    if kind == "intercepts":
+        parameters["sd_slope"] = 0.0
+    elif kind == "slopes":
+        parameters["sd_intercept"] = 0.0
+    return parameters
 
 
 def _group_sizes(n_groups, group_size):

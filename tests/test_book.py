@@ -1,5 +1,4 @@
 """The book builds without a single Sphinx warning, offline, from the stored outputs."""
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -9,16 +9,6 @@ import mlmcourse
 from mlmcourse import FormulaError, ModelWarning
 
 
-@pytest.fixture(scope="module")
-def hsb():
-    return mlmcourse.load_dataset("hsb")
-
-
-@pytest.fixture(scope="module")
-def sleep():
-    return mlmcourse.load_dataset("sleepstudy")
-
-
 def test_unknown_column_names_the_column_and_close_matches(hsb):
     with pytest.raises(FormulaError, match=r"'sess'.*did you mean 'ses'"):
         mlmcourse.fit("mathach ~ sess + (1 | school)", hsb)

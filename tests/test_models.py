@@ -11,21 +11,6 @@ from mlmcourse import ModelWarning
 
 
 @pytest.fixture(scope="module")
-def sleep():
-    return mlmcourse.load_dataset("sleepstudy")
-
-
-@pytest.fixture(scope="module")
-def radon():
-    return mlmcourse.load_dataset("radon")
-
-
-@pytest.fixture(scope="module")
-def pastes():
-    return mlmcourse.load_dataset("pastes")
-
-
-@pytest.fixture(scope="module")
 def slopes(sleep):
     return mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
 

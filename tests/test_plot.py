@@ -26,16 +26,6 @@ def close_figures():
 
 
 @pytest.fixture(scope="module")
-def sleep():
-    return mlmcourse.load_dataset("sleepstudy")
-
-
-@pytest.fixture(scope="module")
-def radon():
-    return mlmcourse.load_dataset("radon")
-
-
-@pytest.fixture(scope="module")
 def three_groups():
     """Three groups whose true lines differ in both intercept and slope, no noise."""
     x = np.tile(np.arange(5.0), 3)

@@ -8,11 +8,6 @@ import mlmcourse
 
 
 @pytest.fixture(scope="module")
-def radon():
-    return mlmcourse.load_dataset("radon")
-
-
-@pytest.fixture(scope="module")
 def radon_means(radon):
     return mlmcourse.pooling(radon, y="log_radon", group="county")
 

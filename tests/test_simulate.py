@@ -149,3 +149,16 @@ def test_kinds_share_the_faculty_years_for_the_same_seed():
 def test_unknown_kind_lists_the_kinds():
     with pytest.raises(ValueError, match=r"'both', 'intercepts', 'slopes'.*'random'"):
         mlmcourse.faculty_salaries("random")
+
+
+def test_salary_parameters_are_the_ones_faculty_salaries_draws_from():
+    truth = mlmcourse.salary_parameters("slopes")
+    _, departments = mlmcourse.faculty_salaries("slopes", seed=3, return_effects=True)
+    assert truth["sd_intercept"] == 0
+    assert (departments["intercept"] == truth["intercept"]).all()
+    assert abs(departments["slope"].mean() - truth["slope"]) < 3 * truth["sd_slope"]
+
+
+def test_salary_parameters_refuse_an_unknown_kind():
+    with pytest.raises(ValueError, match="'both', 'intercepts', 'slopes'"):
+        mlmcourse.salary_parameters("raises")
