@@ -21,7 +21,7 @@ book: $(STAMP)
 
 test: $(STAMP)
 	@scripts/ensure_chromium.sh || true
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+	$(BIN)/python -m pytest -n $(JOBS)
 
 serve: book
 	@echo "Serving the book on http://localhost:8000 (Ctrl-C stops it)"
