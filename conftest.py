@@ -1,5 +1,12 @@
-"""pytest set-up shared by the tests and the package's doctests."""
+"""pytest set-up shared by the tests and the package's doctests.
+
+(Kept at the top of the repository, outside the test paths, so that `--doctest-modules` does
+not import it as a second module named `conftest` beside tests/browser/conftest.py.)
+"""
 import matplotlib
+import pytest
+
+import mlmcourse
 
 # Draw off-screen in this process. (Not through MPLBACKEND: nbval's kernels would inherit it and
 # store no figures.)
@@ -11,3 +18,23 @@ def pytest_runtest_teardown(item):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def hsb():
+    return mlmcourse.load_dataset("hsb")
+
+
+@pytest.fixture(scope="module")
+def radon():
+    return mlmcourse.load_dataset("radon")
+
+
+@pytest.fixture(scope="module")
+def sleep():
+    return mlmcourse.load_dataset("sleepstudy")
+
+
+@pytest.fixture(scope="module")
+def pastes():
+    return mlmcourse.load_dataset("pastes")
