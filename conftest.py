@@ -3,6 +3,10 @@
 (Kept at the top of the repository, outside the test paths, so that `--doctest-modules` does
 not import it as a second module named `conftest` beside tests/browser/conftest.py.)
 """
+import subprocess
+import sys
+from pathlib import Path
+
 import matplotlib
 import pytest
 
@@ -38,3 +42,13 @@ def sleep():
 @pytest.fixture(scope="module")
 def pastes():
     return mlmcourse.load_dataset("pastes")
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory):
+    """The package built as a wheel, as a student would install it."""
+    out = tmp_path_factory.mktemp("dist")
+    root = Path(__file__).parent
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
+                    str(root)], check=True, capture_output=True, timeout=300)
+    return next(out.glob("mlmcourse-*.whl"))

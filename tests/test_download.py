@@ -39,14 +39,6 @@ def shortest_chapter_notebook():
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
-    return next(out.glob("mlmcourse-*.whl"))
-
-
-@pytest.fixture(scope="module")
 def fresh_python(wheel, tmp_path_factory):
     """A new virtual environment holding the wheel, borrowing third-party packages read-only."""
     venv = tmp_path_factory.mktemp("fresh") / "venv"

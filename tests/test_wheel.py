@@ -9,14 +9,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
-    return next(out.glob("mlmcourse-*.whl"))
-
-
 def test_wheel_contains_every_dataset_and_the_codebook(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for csv in (ROOT / "data").glob("*.csv"):
