@@ -91,9 +91,17 @@ def _random_blocks(parsed, data, env):
 
 def _design(rhs, data, env, where):
     try:
-        return patsy.dmatrix(rhs, data, eval_env=env, NA_action="raise", return_type="dataframe")
+        with np.errstate(divide="ignore", invalid="ignore"):  # infinities are reported below
+            matrix = patsy.dmatrix(rhs, data, eval_env=env, NA_action="raise",
+                                   return_type="dataframe")
     except Exception as error:  # patsy reports every problem as its own exception type
         raise FormulaError(f"Cannot build {where} from the data: {error}") from None
+    for name, column in matrix.items():
+        infinite = ~np.isfinite(column.to_numpy(float))
+        if infinite.any():
+            raise FormulaError(f"{name!r} in {where} is infinite in {int(infinite.sum())} rows "
+                               "(a log of zero?); change the transformation or drop those rows.")
+    return matrix
 
 
 def _is_nested(inner, outer):
@@ -411,6 +419,14 @@ def fit(formula, data, *, reml=True):
     [24.74, 5.92, 25.59]
     """
     env = patsy.EvalEnvironment.capture(1).with_outer_namespace({"np": np, "numpy": np})
+    result, notes = _fit(formula, data, reml, env)
+    if notes:
+        warnings.warn(" ".join(notes), ModelWarning, stacklevel=2)
+    return result
+
+
+def _fit(formula, data, reml, env):
+    """fit() without the warning: the result and the notes for the user."""
     parsed = parse_formula(formula)
     used, complete, notes = _usable_rows(parsed, data)
     y, X = _fixed_design(parsed, used, env)
@@ -423,10 +439,8 @@ def fit(formula, data, *, reml=True):
     theta, converged, tried = _optimize(profile)
     result = FitResult(parsed, bool(reml), used, data[complete], y, X, blocks, labels,
                        profile, theta, converged, tried)
-    notes += result._problems()
-    if notes:
-        warnings.warn(" ".join(notes), ModelWarning, stacklevel=2)
-    return result
+    result._env = env
+    return result, notes + result._problems()
 
 
 def _usable_rows(parsed, data):
@@ -1040,11 +1054,15 @@ def compare(*models):
 
     Models are sorted by their number of parameters and each is tested against
     the one before it.  When the fixed parts differ, REML fits are refitted with
-    maximum likelihood first (a warning says so).  When the models differ only
-    in random terms, the extra variance sits on the boundary of its range
-    under the null, and the p value uses the 50:50 mixture of chi-square
-    distributions with Df - 1 and Df degrees of freedom (the note column says so).
-    AIC and BIC are always computed from maximum-likelihood fits.
+    maximum likelihood first (a warning says so).  When two neighbouring models
+    have the same fixed part and the larger adds one variance (with any
+    covariances that come with it), that variance sits on the boundary of its
+    range under the null, and the p value uses the 50:50 mixture of chi-square
+    distributions with Df - 1 and Df degrees of freedom (the note column says
+    so); otherwise, including a test of a correlation alone, the ordinary
+    chi-square.  AIC and BIC are always computed from maximum-likelihood fits,
+    so that they compare across any models (logLik and deviance are REML when
+    the note says REML).
 
     Parameters
     ----------
@@ -1090,7 +1108,7 @@ def compare(*models):
                "deviance": -2 * model.llf, "Chisq": np.nan, "Df": np.nan, "p": np.nan,
                "note": "REML" if use_reml else ""}
         if position > 0:
-            row.update(_lr_test(tested[order[position - 1]], model, same_fixed, use_reml))
+            row.update(_lr_test(tested[order[position - 1]], model, use_reml))
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index([models[i].formula for i in order], name="model"))
 
@@ -1110,23 +1128,26 @@ def _check_comparable(models):
 
 
 def _refit(model, *, reml):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ModelWarning)
-        return fit(model.formula, model.data, reml=reml)
+    """The same model with REML or ML, formula names looked up where the user wrote them."""
+    return _fit(model.formula, model.data, reml, model._env)[0]
 
 
 def _n_variances(model):
     return int((model.varcorr["group"] != "Residual").sum())
 
 
-def _lr_test(smaller, larger, same_fixed, use_reml):
+def _same_fixed(a, b):
+    return tuple(a.fixef.index) == tuple(b.fixef.index) and a._parsed.fixed == b._parsed.fixed
+
+
+def _lr_test(smaller, larger, use_reml):
     chisq = max(2 * (larger.llf - smaller.llf), 0.0)
     df = larger.npar - smaller.npar
     note = "REML" if use_reml else ""
     if df <= 0:
         return {"Chisq": chisq, "Df": df, "p": np.nan, "note": note}
-    if same_fixed and _n_variances(larger) > _n_variances(smaller):
-        # The added variance is zero under the null, on the edge of its range.
+    if _same_fixed(smaller, larger) and _n_variances(larger) - _n_variances(smaller) == 1:
+        # The one added variance is zero under the null, on the edge of its range.
         p = 0.5 * stats.chi2.sf(chisq, df) + (0.5 * stats.chi2.sf(chisq, df - 1) if df > 1
                                                 else 0.0)
         mixture = f"boundary: p from 50:50 mixture of chi2({df - 1}) and chi2({df})"

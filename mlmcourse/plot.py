@@ -398,8 +398,9 @@ def pooling(data, *, y, x, group, groups=None, col_wrap=4, max_panels=36, jitter
     Gelman & Hill's radon counties figure (fig. 12.4): each panel shows one
     group's observations with three lines from :func:`mlmcourse.pooling` --
     one line for all data (complete pooling, dashed), the group's own intercept
-    (no pooling) and the multilevel model's estimate (partial pooling), which
-    lies between them, closer to the group's own line the more data it has.
+    (no pooling) and the multilevel model's estimate (partial pooling), which is
+    pulled from the group's own line toward the model's average line, less so the
+    more data the group has.
     Panel labels give the group sizes.
 
     Parameters
@@ -439,7 +440,7 @@ def pooling(data, *, y, x, group, groups=None, col_wrap=4, max_panels=36, jitter
     """
     _style.check_dataframe(data, "pooling")
     _style.check_columns(data, {"y": y, "x": x, "group": group}, numeric=("y", "x"))
-    frame = _style.complete_rows(data, [y, x, group], "pooling")
+    frame = _style.complete_rows(data, [y, x, group], "pooling").reset_index(drop=True)
     table = _pooling_table(frame, y=y, x=x, group=group)
     intercepts = table[table["term"] == "Intercept"].set_index(group)
     slopes = table[table["term"] == x].set_index(group)
@@ -749,7 +750,7 @@ def _qq(ax, samples, ylabel):
 
 def _residuals_by_group(ax, result):
     factor = result.group_names[0]
-    residuals = pd.DataFrame({"level": result.data[factor].to_numpy(),
+    residuals = pd.DataFrame({"level": result._labels[factor],
                               "resid": np.asarray(result.resid, dtype=float)})
     by_level = residuals.groupby("level", sort=False)["resid"]
     order = by_level.median().sort_values(kind="stable").index

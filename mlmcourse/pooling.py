@@ -29,8 +29,10 @@ def pooling(data, y, x=None, *, group):
     mode, see :func:`mlmcourse.fit`). They shrink each group's no-pooling estimate toward
     the model's fixed intercept, which weights groups more equally than the grand mean
     does; so when group sizes differ, a partial-pooling estimate can land a little beyond
-    the complete-pooling one. With equal group sizes the two targets coincide and every
-    partial-pooling estimate lies between the other two.
+    the complete-pooling one. Without `x` and with equal group sizes the two targets
+    coincide and every partial-pooling estimate lies between the other two; with `x` the
+    no-pooling and partial-pooling intercepts also rest on different slopes, so this need
+    not hold.
 
     Parameters
     ----------

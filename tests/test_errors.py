@@ -161,3 +161,8 @@ def test_compare_refuses_models_fitted_to_different_rows(sleep):
     second = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep.iloc[10:])
     with pytest.raises(FormulaError, match="different rows"):
         mlmcourse.compare(first, second)
+
+
+def test_infinite_values_made_by_a_transformation_are_refused_with_the_term(sleep):
+    with pytest.raises(FormulaError, match=r"'np.log\(Days\)'.*infinite in 18 rows"):
+        mlmcourse.fit("Reaction ~ np.log(Days) + (1 | Subject)", sleep)

@@ -262,3 +262,33 @@ def test_an_optimum_that_is_not_flat_is_reported_as_not_converged(sleep, monkeyp
         model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
     assert not model.converged
     assert "Note: The optimizer did not reach" in model.summary()
+
+
+def test_compare_refits_a_formula_that_calls_the_users_own_function(sleep):
+    def weeks(days):
+        return days / 7
+
+    small = mlmcourse.fit("Reaction ~ 1 + (1 | Subject)", sleep)
+    large = mlmcourse.fit("Reaction ~ weeks(Days) + (1 | Subject)", sleep)
+    with pytest.warns(ModelWarning, match="refitted with maximum likelihood"):
+        table = mlmcourse.compare(small, large)
+    assert table["Df"].iloc[1] == 1
+
+
+def test_compare_decides_the_boundary_test_for_each_pair_not_the_whole_table(hsb):
+    m3 = mlmcourse.fit("mathach ~ cses + (1 | school)", hsb, reml=False)
+    m4 = mlmcourse.fit("mathach ~ cses + (cses || school)", hsb, reml=False)
+    m5 = mlmcourse.fit("mathach ~ cses + meanses + (cses | school)", hsb, reml=False)
+    pair = mlmcourse.compare(m3, m4)
+    table = mlmcourse.compare(m3, m4, m5)
+    assert table["p"].iloc[1] == pytest.approx(pair["p"].iloc[1])
+    assert "mixture" in table["note"].iloc[1]
+    assert "mixture" not in table["note"].iloc[2]
+
+
+def test_compare_uses_the_ordinary_chi_square_when_two_variances_are_added(hsb):
+    small = mlmcourse.fit("mathach ~ cses + female + (1 | school)", hsb)
+    large = mlmcourse.fit("mathach ~ cses + female + (cses + female || school)", hsb)
+    table = mlmcourse.compare(small, large)
+    assert table["Df"].iloc[1] == 2
+    assert "mixture" not in table["note"].iloc[1]

@@ -454,3 +454,16 @@ def test_variance_partition_refuses_a_random_slope_model(sleep_slopes):
 @pytest.mark.mpl_image_compare(**IMAGE)
 def test_variance_partition_matches_baseline(pastes_nested):
     return plot.variance_partition(pastes_nested).figure
+
+
+def test_diagnostics_draws_a_model_whose_first_factor_is_an_interaction(pastes):
+    model = mlmcourse.fit("strength ~ 1 + (1 | batch:cask) + (1 | batch)", pastes)
+    fig = mlmcourse.plot.diagnostics(model)
+    assert len(fig.axes) == 4
+
+
+def test_pooling_panels_accept_data_with_a_repeated_index(radon):
+    shuffled = radon.set_axis(radon.index % 100)
+    fig = mlmcourse.plot.pooling(shuffled, y="log_radon", x="floor", group="county",
+                                 groups=["Aitkin", "Clay"])
+    assert len(fig.axes) == 2
