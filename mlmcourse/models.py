@@ -69,7 +69,10 @@ class _Structure:
 
 
 def _labels(data, factor):
+    """Each row's level of `factor`: the column's own values, or "a:b" text for an interaction."""
     columns = factor.split(":")
+    if len(columns) == 1:
+        return data[factor].to_numpy()
     labels = data[columns[0]].astype(str)
     for column in columns[1:]:
         labels = labels + ":" + data[column].astype(str)
@@ -867,7 +870,7 @@ class FitResult:
                 unseen[factor] = sorted(set(labels[factor][missing]))
             prediction = prediction + values * effect.fillna(0.0).to_numpy()
         if warn and unseen:
-            said = "; ".join(f"{factor} {', '.join(map(repr, levels[:10]))}"
+            said = "; ".join(f"{factor} {', '.join(repr(_plain(level)) for level in levels[:10])}"
                              + (f" and {len(levels) - 10} more" if len(levels) > 10 else "")
                              for factor, levels in unseen.items())
             warnings.warn(f"Groups not seen in fitting get the fixed part only: {said}.",
@@ -1134,6 +1137,11 @@ def _refit(model, *, reml):
 
 def _n_variances(model):
     return int((model.varcorr["group"] != "Residual").sum())
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (so that messages show 308, not np.int64(308))."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _same_fixed(a, b):

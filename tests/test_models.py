@@ -292,3 +292,11 @@ def test_compare_uses_the_ordinary_chi_square_when_two_variances_are_added(hsb):
     table = mlmcourse.compare(small, large)
     assert table["Df"].iloc[1] == 2
     assert "mixture" not in table["note"].iloc[1]
+
+
+def test_integer_group_labels_keep_their_values_and_numeric_order(sleep):
+    numbered = sleep.assign(Subject=sleep["Subject"].astype(int))
+    model = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", numbered)
+    assert model.coef.index.tolist() == sorted(numbered["Subject"].unique())
+    assert model.coef.loc[308, "Intercept"] == pytest.approx(
+        mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep).coef.loc["308", "Intercept"])
