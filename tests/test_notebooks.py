@@ -76,3 +76,13 @@ def test_outputs_hold_no_memory_addresses_or_dates(path):
         for out in cell.outputs:
             text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
             assert not unstable.search(text), f"unstable output in cell:\n{cell.source}\n{text}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_printed_output_is_stored_in_one_piece_per_stream(path):
+    """`make execute` joins the chunks a kernel happens to split printed text into, so that
+    re-executing an unchanged notebook leaves the file unchanged."""
+    for cell in code_cells(path):
+        kinds = [(out.output_type, out.get("name")) for out in cell.outputs]
+        repeated = [a for a, b in zip(kinds, kinds[1:]) if a == b and a[0] == "stream"]
+        assert not repeated, f"split {repeated[0][1]} output in cell:\n{cell.source}"
