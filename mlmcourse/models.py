@@ -431,7 +431,7 @@ def fit(formula, data, *, reml=True):
 def _fit(formula, data, reml, env):
     """fit() without the warning: the result and the notes for the user."""
     parsed = parse_formula(formula)
-    used, complete, notes = _usable_rows(parsed, data)
+    used, complete, notes = _usable_rows(parsed, data, env)
     y, X = _fixed_design(parsed, used, env)
     blocks = _random_blocks(parsed, used, env)
     structure, labels = _structure(parsed, used, blocks)
@@ -446,20 +446,25 @@ def _fit(formula, data, reml, env):
     return result, notes + result._problems()
 
 
-def _usable_rows(parsed, data):
+def _usable_rows(parsed, data, env):
     """The used columns of `data`, without rows that miss a value in them."""
     if not isinstance(data, pd.DataFrame):
         raise FormulaError(f"The data must be a pandas DataFrame, not {type(data).__name__}.")
     if len(data) == 0:
         raise FormulaError("The data has no rows; there is nothing to fit.")
-    check_columns(variable_names(parsed.response), data.columns, "the outcome")
-    check_columns(variable_names(parsed.fixed), data.columns, "the fixed part of the formula")
+
+    def columns_in(expression):  # a name that is no column may be the caller's variable
+        return [name for name in variable_names(expression)
+                if name in data.columns or name not in env.namespace]
+
+    check_columns(columns_in(parsed.response), data.columns, "the outcome")
+    check_columns(columns_in(parsed.fixed), data.columns, "the fixed part of the formula")
     for term in parsed.random:
         for expr in term.terms:
-            check_columns(variable_names(expr), data.columns, f"the random term {term.text!r}")
+            check_columns(columns_in(expr), data.columns, f"the random term {term.text!r}")
         check_columns(term.group.split(":"), data.columns, f"the random term {term.text!r}")
-    names = [variable_names(parsed.response), variable_names(parsed.fixed)]
-    names += [variable_names(e) for t in parsed.random for e in t.terms]
+    names = [columns_in(parsed.response), columns_in(parsed.fixed)]
+    names += [columns_in(e) for t in parsed.random for e in t.terms]
     names += [t.group.split(":") for t in parsed.random]
     columns = list(dict.fromkeys(c for group in names for c in group))
     used = data[columns]

@@ -300,3 +300,10 @@ def test_integer_group_labels_keep_their_values_and_numeric_order(sleep):
     assert model.coef.index.tolist() == sorted(numbered["Subject"].unique())
     assert model.coef.loc[308, "Intercept"] == pytest.approx(
         mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep).coef.loc["308", "Intercept"])
+
+
+def test_a_python_variable_in_the_formula_is_looked_up_where_fit_was_called(sleep):
+    hours_per_day = 24
+    model = mlmcourse.fit("Reaction ~ I(Days * hours_per_day) + (1 | Subject)", sleep)
+    per_day = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep)
+    assert model.fixef["estimate"].iloc[1] * 24 == pytest.approx(per_day.fixef["estimate"].iloc[1])
