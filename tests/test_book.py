@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from book_toc import toc_files
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,8 +27,6 @@ def test_book_builds_without_warnings(html):
 
 
 def test_every_toc_page_is_rendered(html):
-    from test_notebooks import toc_files
-
     for file in toc_files():
         assert (html / Path(file).with_suffix(".html")).exists(), file
 

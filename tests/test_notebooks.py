@@ -8,21 +8,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+
+from book_toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
-
-
-def toc_files():
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("chapters", []) + entry.get("sections", []))
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"], *walk(toc["parts"])]
 
 
 def code_cells(path):

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urldefrag, urlparse
 
 import pytest
-import yaml
+from book_toc import toc_files
 from browser_setup import ROOT, require_browser
 
 require_browser()
@@ -34,18 +34,6 @@ AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}
 ARCHIVE = "_downloads/mlmcourse-notebooks.zip"
 # Computed colours are only final once the theme's colour transitions have run.
 NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
-
-
-def toc_files():
-    """Every file of `_toc.yml`, in reading order, as written there (no suffix)."""
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("chapters", []) + entry.get("sections", []))
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"], *walk(toc.get("parts", []) + toc.get("chapters", []))]
 
 
 def source_of(file):
