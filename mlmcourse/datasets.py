@@ -21,6 +21,10 @@ _DATASETS = {
         "High School and Beyond: math achievement of 7,185 students in 160 schools",
         {"school": str},
     ),
+    "insteval": (
+        "Lecture evaluations: 73,421 ratings of 1,128 lecturers by 2,972 students (crossed)",
+        {"s": str, "d": str, "dept": str},
+    ),
     "orthodont": (
         "Orthodontic growth: a skull distance of 27 children measured at ages 8, 10, 12 and 14",
         {"Subject": str},
@@ -56,7 +60,8 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['chickweight', 'exam', 'hsb', 'orthodont', 'pastes', 'radon', 'scotssec', 'sleepstudy']
+    ['chickweight', 'exam', 'hsb', 'insteval', 'orthodont', 'pastes', 'radon', 'scotssec',
+     'sleepstudy']
     """
     rows = []
     for name, (description, _) in _DATASETS.items():

