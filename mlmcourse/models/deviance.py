@@ -32,6 +32,7 @@ from scipy import linalg, sparse
 from scipy.sparse import linalg as splinalg
 
 DENSE_LIMIT = 4000  # a Schur complement with more rows than this is factorised sparse
+PLAN_LIMIT = 30_000_000  # most products kept to form P'EP by one bincount
 
 
 class ProfiledDeviance:
@@ -82,9 +83,16 @@ class ProfiledDeviance:
             self.ZtXy_R = Z_rest.T @ Xy
             self.q_rest = Z_rest.shape[1]
             self._lambda_pattern = _lambda_pattern(self.rest)
+            self.dense_rest = self.q_rest <= dense_limit
+            self.scalar_rest = all(f.k == 1 for f in self.rest)
+            self._plan = None
             if self.first is not None:
                 self.ZtZ_1R = (self.first.z_matrix(sw).T @ Z_rest).tocsr()
                 self.ZtZ_R1 = self.ZtZ_1R.T.tocsr()
+                if self.dense_rest:
+                    self._plan = _sandwich_plan(self.ZtZ_1R, self.first.k, self.q_rest)
+            if self.dense_rest:
+                self.ZtZ_RR = self.ZtZ_RR.toarray()
 
     # -- the deviance -----------------------------------------------------------
     def __call__(self, theta):
@@ -143,15 +151,31 @@ class ProfiledDeviance:
         lam = self._lambda_rest(thetas)
         M, rhs = self.ZtZ_RR, self.ZtXy_R
         if self.first is not None:
-            EP = _block_diagonal(state["E"]) @ self.ZtZ_1R
-            M = M - self.ZtZ_R1 @ EP
+            M = M - self._pep(state["E"])
             rhs = rhs - self.ZtZ_R1 @ state["EZ"].reshape(-1, rhs.shape[1])
-            state["EP"] = EP
-        r = lam.T @ rhs
-        solver = _Solver(lam, M, self.dense_limit)
+        if self.dense_rest and self.scalar_rest:  # Lambda_R is diagonal
+            scale = lam.diagonal()
+            S = M * np.outer(scale, scale) + np.eye(self.q_rest)
+            r = rhs * scale[:, None]
+        elif self.dense_rest:
+            S = lam.T @ (lam.T @ M).T + np.eye(self.q_rest)
+            r = lam.T @ rhs
+        else:
+            S = lam.T @ M @ lam + sparse.identity(self.q_rest, format="csr")
+            r = lam.T @ rhs
+        solver = _Solver(S)
         state.update(lam_rest=lam, rhs_rest=r, solver=solver)
         state["logdet"] += solver.logdet
         return r.T @ solver.solve(r)
+
+    def _pep(self, E):
+        """P' E P with P = Z_1'WZ_R and E block-diagonal: dense by one bincount, or sparse."""
+        if self._plan is not None:
+            target, block, product = self._plan
+            values = np.bincount(target, E.ravel()[block] * product, self.q_rest ** 2)
+            return values.reshape(self.q_rest, self.q_rest)
+        out = self.ZtZ_R1 @ (_block_diagonal(E) @ self.ZtZ_1R)
+        return out.toarray() if self.dense_rest else out
 
     def _lambda_rest(self, thetas):
         rows, cols = self._lambda_pattern
@@ -189,7 +213,7 @@ class ProfiledDeviance:
         if self.first is not None:
             blocks = state["E"].copy()
             if K is not None:
-                EP = state["EP"]
+                EP = _block_diagonal(state["E"]) @ self.ZtZ_1R
                 blocks += _block_products(EP, EP @ K, self.first.k)
             out.append(blocks)
         start = 0
@@ -202,21 +226,17 @@ class ProfiledDeviance:
 
 
 class _Solver:
-    """S = Lambda' M Lambda + I: S^{-1} b and log|S|, by dense Cholesky or sparse LU."""
+    """S^{-1} b and log|S| for the Schur complement: dense Cholesky, or sparse LU if S is sparse."""
 
-    def __init__(self, lam, M, dense_limit):
-        self.size = lam.shape[0]
-        if self.size <= dense_limit:
-            self.dense = True
-            dense_M = M.toarray() if sparse.issparse(M) else M
-            S = lam.T @ (lam.T @ dense_M).T + np.eye(self.size)
+    def __init__(self, S):
+        self.size = S.shape[0]
+        self.dense = not sparse.issparse(S)
+        if self.dense:
             self.factor = linalg.cho_factor(S, lower=True, check_finite=False)
             self.logdet = 2 * np.log(np.diag(self.factor[0])).sum()
         else:
-            self.dense = False
-            S = (lam.T @ M @ lam + sparse.identity(self.size, format="csr")).tocsc()
-            self.factor = splinalg.splu(S, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                                        options={"SymmetricMode": True})
+            self.factor = splinalg.splu(S.tocsc(), permc_spec="MMD_AT_PLUS_A",
+                                        diag_pivot_thresh=0.0, options={"SymmetricMode": True})
             diagonal = self.factor.U.diagonal()
             if np.any(diagonal <= 0):
                 raise np.linalg.LinAlgError("Schur complement is not positive definite")
@@ -255,6 +275,38 @@ def _lambda_pattern(factors):
         cols.append((offsets + f.tril[1]).ravel())
         start += f.size
     return np.concatenate(rows), np.concatenate(cols)
+
+
+def _sandwich_plan(P, k, q):
+    """How to form P' E P for any block-diagonal E (k x k blocks) by one bincount.
+
+    Every pair of stored entries in rows (g, a) and (g, b) of P adds
+    E_g[a, b] P[(g, a), i] P[(g, b), j] to entry (i, j); the plan lists, for each pair, the
+    flat target i * q + j, the flat index of E_g[a, b] and the product.  None when the plan
+    would hold more than PLAN_LIMIT pairs (then P'EP is formed by sparse products).
+    """
+    P = P.tocsr()
+    P.sort_indices()
+    lengths = np.diff(P.indptr)
+    G = P.shape[0] // k
+    by_level = lengths.reshape(G, k)
+    if sum(int((by_level[:, a] * by_level[:, b]).sum()) for a in range(k) for b in range(k)) \
+            > PLAN_LIMIT:
+        return None
+    targets, blocks, products = [], [], []
+    for a in range(k):
+        for b in range(k):
+            rows_a, rows_b = np.arange(G) * k + a, np.arange(G) * k + b
+            la, lb = lengths[rows_a], lengths[rows_b]
+            counts = la * lb
+            level = np.repeat(np.arange(G), counts)
+            t = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            first = P.indptr[rows_a][level] + t // np.maximum(lb[level], 1)
+            second = P.indptr[rows_b][level] + t % np.maximum(lb[level], 1)
+            targets.append(P.indices[first].astype(np.int64) * q + P.indices[second])
+            blocks.append(level * k * k + a * k + b)
+            products.append(P.data[first] * P.data[second])
+    return np.concatenate(targets), np.concatenate(blocks), np.concatenate(products)
 
 
 def _block_diagonal(blocks):

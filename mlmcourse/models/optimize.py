@@ -115,13 +115,11 @@ def minimize(deviance, design, theta0=None):
     if deviance.n_theta == 0:
         return np.zeros(0), True, []
     first = start(design) if theta0 is None else np.asarray(theta0, float)
-    theta = _bfgs(deviance, first, gtol=1e-5)
+    theta = _bfgs(deviance, first, gtol=1e-4)
     tried = ["BFGS"]
-    if not is_singular(design, canonical(design, theta)):
-        theta = _bfgs(deviance, theta)
-        if is_converged(deviance, theta):
-            return canonical(design, theta), True, tried
     converged = is_converged(deviance, theta)
+    if converged and not is_singular(design, canonical(design, theta)):
+        return canonical(design, theta), True, tried
     rng = np.random.default_rng(20240501)
     candidates = [theta]
     for _ in range(3):
