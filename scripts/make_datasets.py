@@ -113,8 +113,10 @@ def egsingle():
     out["child"] = out["child"].astype(str)
     out["school"] = out["school"].astype(str)
     out["female"] = (out["female"] == "Female").astype(int)
-    cols = ["child", "school", "year", "grade", "math", "retained", "female", "black",
-            "hispanic", "size", "lowinc", "mobility"]
+    # the child's mean of the time-varying `retained`, for the within/between split (as hsb's meanses)
+    out["retained_mean"] = out.groupby("child")["retained"].transform("mean")
+    cols = ["child", "school", "year", "grade", "math", "retained", "retained_mean", "female",
+            "black", "hispanic", "size", "lowinc", "mobility"]
     return out[cols].round(6)
 
 

@@ -42,7 +42,7 @@ def test_codebook_documents_every_column(name):
     ("scotssec", (3435, 6), ("primary", 148)),
     ("chickweight", (578, 4), ("Chick", 50)),
     ("orthodont", (108, 4), ("Subject", 27)),
-    ("egsingle", (7230, 12), ("child", 1721)),
+    ("egsingle", (7230, 13), ("child", 1721)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -103,3 +103,9 @@ def test_egsingle_children_never_change_school_and_are_seen_once_a_year():
     assert (egsingle.groupby("child")["school"].nunique() == 1).all()
     assert not egsingle.duplicated(["child", "year"]).any()
     assert sorted(egsingle["year"].unique()) == [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
+
+
+def test_egsingle_retained_mean_is_the_childs_mean_of_retained():
+    egsingle = mlmcourse.load_dataset("egsingle")
+    means = egsingle.groupby("child")["retained"].transform("mean")
+    assert (means - egsingle["retained_mean"]).abs().max() < 1e-6
