@@ -327,7 +327,7 @@ def lattice(data, *, x, y, group, groups=None, col_wrap=None, max_panels=36,
         A model fitted to these data with `group` as a grouping factor; its
         predictions (``model.predict`` on each group's rows) are joined by a line
         in each panel, in the partial-pooling colour, and the least-squares lines
-        switch to the no-pooling colour. A legend below the panels says which is which.
+        switch to the no-pooling colour. A legend above the panels says which is which.
 
     Returns
     -------
@@ -382,7 +382,7 @@ def lattice(data, *, x, y, group, groups=None, col_wrap=None, max_panels=36,
         fig.supxlabel(x, fontsize=10)
         fig.supylabel(y, fontsize=10)
         if model is not None:
-            fig.legend(*axes.ravel()[0].get_legend_handles_labels(), loc="outside lower center",
+            fig.legend(*axes.ravel()[0].get_legend_handles_labels(), loc="outside upper center",
                        ncols=2)
     return fig
 
