@@ -30,11 +30,14 @@ serve: book
 execute: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
 
-reference:
+reference: $(STAMP)
+	$(BIN)/python reference/simulated.py
 	Rscript reference/lme4_reference.R
+	Rscript bench/lme4_scaling.R
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_scaling.py
 
 data: $(STAMP)
 	$(BIN)/python scripts/make_datasets.py

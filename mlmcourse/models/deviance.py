@@ -103,6 +103,43 @@ class ProfiledDeviance:
             return np.inf
         return state["deviance"]
 
+    def many(self, thetas):
+        """The deviance at each row of `thetas`, in one batch when there is one factor."""
+        thetas = np.atleast_2d(np.asarray(thetas, float))
+        if self.rest or self.first is None:
+            return np.array([self(t) for t in thetas])
+        with np.errstate(all="ignore"):
+            try:
+                return self._many_one_factor(thetas)
+            except np.linalg.LinAlgError:  # one bad row: evaluate them one by one
+                return np.array([self(t) for t in thetas])
+
+    def _many_one_factor(self, thetas):
+        f, p = self.first, self.p
+        L = np.zeros((len(thetas), f.k, f.k))
+        L[:, f.tril[0], f.tril[1]] = thetas
+        Lt = np.swapaxes(L, 1, 2)[:, None]
+        B = Lt @ self.ZtZ1 @ L[:, None] + np.eye(f.k)
+        logdet = 2 * np.log(np.diagonal(np.linalg.cholesky(B), axis1=2, axis2=3)).sum(axis=(1, 2))
+        E = L[:, None] @ np.linalg.inv(B) @ Lt
+        EZ = (E @ self.ZtXy1).reshape(len(L), -1, self.p + 1)
+        M = self.XytXy - np.swapaxes(self.ZtXy1.reshape(-1, self.p + 1)[None], 1, 2) @ EZ
+        xvx, xvy = M[:, :p, :p], M[:, :p, p]
+        beta = np.linalg.solve(xvx, xvy[..., None])[..., 0] if p else np.zeros((len(M), 0))
+        pwrss = M[:, p, p] - np.einsum("mi,mi->m", xvy, beta)
+        values = np.full(len(M), np.inf)
+        good = pwrss > 0
+        if not self.reml:
+            n = self.n
+            values[good] = (logdet - self.log_weights
+                            + n * (1 + np.log(2 * np.pi * pwrss / n)))[good]
+        else:
+            m = self.n - self.p
+            logdet_x = np.linalg.slogdet(xvx)[1] if p else 0.0
+            values[good] = (logdet - self.log_weights + logdet_x
+                            + m * (1 + np.log(2 * np.pi * pwrss / m)))[good]
+        return np.where(np.isfinite(values), values, np.inf)
+
     def factorize(self, theta):
         """Factorise A(theta) and solve for beta; a dict with everything the result needs."""
         pieces = self.design.split_theta(theta)
@@ -138,13 +175,13 @@ class ProfiledDeviance:
     def _eliminate_first(self, theta, state):
         """The first factor's block-diagonal part; returns its share of [X y]' V^{-1} [X y]."""
         L = self.first.template(theta)
-        B = np.einsum("ji,gjk,kl->gil", L, self.ZtZ1, L) + np.eye(L.shape[0])
+        B = L.T @ self.ZtZ1 @ L + np.eye(L.shape[0])
         C = np.linalg.cholesky(B)
         E = L @ np.linalg.inv(B) @ L.T  # Lambda_1 B^{-1} Lambda_1', per level
         EZ = E @ self.ZtXy1
         state.update(L1=L, E=E, EZ=EZ)
         state["logdet"] += 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
-        return np.einsum("gkp,gkq->pq", self.ZtXy1, EZ)
+        return self.ZtXy1.reshape(-1, self.p + 1).T @ EZ.reshape(-1, self.p + 1)
 
     def _schur(self, thetas, state):
         """The other factors: their Schur complement S, factorised; returns r' S^{-1} r."""

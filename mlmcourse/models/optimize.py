@@ -41,21 +41,25 @@ def is_singular(design, theta):
     return bool(np.any(np.abs(diagonal) < SINGULAR_TOLERANCE))
 
 
-def derivatives(f, x, step=_STEP):
-    """Gradient and Hessian of `f` at `x` by central differences (lme4's deriv12)."""
+def derivatives(deviance, x, step=_STEP):
+    """Gradient and Hessian of the deviance at `x` by central differences (lme4's deriv12).
+
+    All the points are evaluated in one batch (``deviance.many``).
+    """
     k = len(x)
-    f0 = f(x)
-    gradient, hessian = np.zeros(k), np.zeros((k, k))
     eye = np.eye(k) * step
-    up = np.array([f(x + eye[i]) for i in range(k)])
-    down = np.array([f(x - eye[i]) for i in range(k)])
+    pairs = [(i, j) for i in range(k) for j in range(i)]
+    points = [x] + [x + e for e in eye] + [x - e for e in eye]
+    for i, j in pairs:
+        points += [x + eye[i] + eye[j], x + eye[i] - eye[j], x - eye[i] + eye[j],
+                   x - eye[i] - eye[j]]
+    values = deviance.many(np.array(points))
+    f0, up, down = values[0], values[1:k + 1], values[k + 1:2 * k + 1]
     gradient = (up - down) / (2 * step)
-    hessian[np.diag_indices(k)] = (up - 2 * f0 + down) / step ** 2
-    for i in range(k):
-        for j in range(i):
-            value = (f(x + eye[i] + eye[j]) - f(x + eye[i] - eye[j])
-                     - f(x - eye[i] + eye[j]) + f(x - eye[i] - eye[j])) / (4 * step ** 2)
-            hessian[i, j] = hessian[j, i] = value
+    hessian = np.diag((up - 2 * f0 + down) / step ** 2)
+    for n, (i, j) in enumerate(pairs):
+        a, b, c, d = values[2 * k + 1 + 4 * n: 2 * k + 5 + 4 * n]
+        hessian[i, j] = hessian[j, i] = (a - b - c + d) / (4 * step ** 2)
     return gradient, hessian
 
 
@@ -77,10 +81,11 @@ def is_converged(deviance, theta):
 
 
 def _gradient(deviance, theta, step=1e-5):
-    """Central-difference gradient for the optimizer."""
-    h = step * np.maximum(1.0, np.abs(theta))
-    return np.array([(deviance(theta + e) - deviance(theta - e)) / (2 * e[i])
-                     for i, e in enumerate(np.diag(h))])
+    """Central-difference gradient for the optimizer, its points in one batch."""
+    h = np.diag(step * np.maximum(1.0, np.abs(theta)))
+    values = deviance.many(np.concatenate([theta + h, theta - h]))
+    k = len(theta)
+    return (values[:k] - values[k:]) / (2 * np.diag(h))
 
 
 def _minimize(method, deviance, start, options):
