@@ -41,6 +41,15 @@ _DATASETS = {
         "Sleep deprivation: reaction times of 18 subjects over 10 days",
         {"Subject": str},
     ),
+    # assignments 5 and 6
+    "gcsemv": (
+        "GCSE science: coursework and written-paper scores of 1,905 students in 73 schools",
+        {"school": str, "student": str},
+    ),
+    "oxboys": (
+        "Oxford boys: heights of 26 boys measured on nine occasions around age 12",
+        {"Subject": str},
+    ),
 }
 
 
@@ -56,7 +65,7 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['chickweight', 'exam', 'hsb', 'orthodont', 'pastes', 'radon', 'scotssec', 'sleepstudy']
+    ['chickweight', 'exam', 'hsb', 'orthodont', 'pastes', 'radon', 'scotssec', 'sleepstudy', 'gcsemv', 'oxboys']
     """
     rows = []
     for name, (description, _) in _DATASETS.items():

@@ -7,7 +7,8 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["chickweight", "exam", "hsb", "orthodont", "pastes", "radon", "scotssec", "sleepstudy"]
+NAMES = ["chickweight", "exam", "hsb", "orthodont", "pastes", "radon", "scotssec", "sleepstudy",
+         "gcsemv", "oxboys"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -42,6 +43,8 @@ def test_codebook_documents_every_column(name):
     ("scotssec", (3435, 6), ("primary", 148)),
     ("chickweight", (578, 4), ("Chick", 50)),
     ("orthodont", (108, 4), ("Subject", 27)),
+    ("gcsemv", (1905, 5), ("school", 73)),
+    ("oxboys", (234, 4), ("Subject", 26)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -56,7 +59,8 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
     for column in {"hsb": ["school"], "radon": ["county"], "sleepstudy": ["Subject"],
                    "pastes": ["batch", "cask", "sample"], "exam": ["school"],
                    "scotssec": ["primary", "second"], "chickweight": ["Chick", "Diet"],
-                   "orthodont": ["Subject"]}[name]:
+                   "orthodont": ["Subject"], "gcsemv": ["school", "student"],
+                   "oxboys": ["Subject"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -81,7 +85,7 @@ def test_list_datasets_describes_every_dataset():
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, orthodont, pastes, radon"):
+    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, orthodont, oxboys, pastes, radon"):
         mlmcourse.load_dataset("radom")
 
 
