@@ -77,6 +77,8 @@ class ProfiledDeviance:
         self.rest = factors[1:] if path == "blocked" else factors
         if self.first is not None:
             self.ZtZ1, self.ZtXy1 = _level_blocks(self.first, sw, Xy)
+            self.ZtZ1_entries = [[np.ascontiguousarray(self.ZtZ1[:, a, b])[None]
+                                  for b in range(self.first.k)] for a in range(self.first.k)]
         if self.rest:
             Z_rest = sparse.hstack([f.z_matrix(sw) for f in self.rest], format="csc")
             self.ZtZ_RR = (Z_rest.T @ Z_rest).tocsr()
@@ -118,12 +120,8 @@ class ProfiledDeviance:
         f, p = self.first, self.p
         L = np.zeros((len(thetas), f.k, f.k))
         L[:, f.tril[0], f.tril[1]] = thetas
-        Lt = np.swapaxes(L, 1, 2)[:, None]
-        B = Lt @ self.ZtZ1 @ L[:, None] + np.eye(f.k)
-        logdet = 2 * np.log(np.diagonal(np.linalg.cholesky(B), axis1=2, axis2=3)).sum(axis=(1, 2))
-        E = L[:, None] @ np.linalg.inv(B) @ Lt
-        EZ = (E @ self.ZtXy1).reshape(len(L), -1, self.p + 1)
-        M = self.XytXy - np.swapaxes(self.ZtXy1.reshape(-1, self.p + 1)[None], 1, 2) @ EZ
+        logdet, E = self._first_pieces(L)
+        M = self.XytXy - self._quadratic(E)
         xvx, xvy = M[:, :p, :p], M[:, :p, p]
         beta = np.linalg.solve(xvx, xvy[..., None])[..., 0] if p else np.zeros((len(M), 0))
         pwrss = M[:, p, p] - np.einsum("mi,mi->m", xvy, beta)
@@ -175,13 +173,41 @@ class ProfiledDeviance:
     def _eliminate_first(self, theta, state):
         """The first factor's block-diagonal part; returns its share of [X y]' V^{-1} [X y]."""
         L = self.first.template(theta)
-        B = L.T @ self.ZtZ1 @ L + np.eye(L.shape[0])
-        C = np.linalg.cholesky(B)
-        E = L @ np.linalg.inv(B) @ L.T  # Lambda_1 B^{-1} Lambda_1', per level
-        EZ = E @ self.ZtXy1
-        state.update(L1=L, E=E, EZ=EZ)
-        state["logdet"] += 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
-        return self.ZtXy1.reshape(-1, self.p + 1).T @ EZ.reshape(-1, self.p + 1)
+        logdet, E = self._first_pieces(L[None])
+        if not np.isfinite(logdet[0]):
+            raise np.linalg.LinAlgError("B is not positive definite")
+        E_levels = np.moveaxis(E[:, :, 0], 2, 0)  # (levels, k, k)
+        state.update(L1=L, E=E_levels, EZ=E_levels @ self.ZtXy1)
+        state["logdet"] += logdet[0]
+        return self._quadratic(E)[0]
+
+    def _first_pieces(self, L):
+        """log|B| and E = Lambda_1 B^{-1} Lambda_1' for each template in L (m, k, k).
+
+        Everything is unrolled over the k x k entries and vectorised over the levels (and the
+        m templates): numpy's stacked matmul and inverse are slow on many tiny matrices.
+        E has the layout (k, k, m, levels); log|B| is NaN where B is not positive
+        definite.
+        """
+        k, A = L.shape[1], self.ZtZ1_entries
+        Lc = [[L[:, a, b][:, None] for b in range(k)] for a in range(k)]
+        AL = [[sum(A[c][d] * Lc[d][b] for d in range(k)) for b in range(k)] for c in range(k)]
+        B = [[sum(Lc[c][a] * AL[c][b] for c in range(k)) + (a == b) for b in range(k)]
+             for a in range(k)]
+        logdet, B_inv = _spd_logdet_inverse(B)
+        LB = [[sum(Lc[a][c] * B_inv[c][d] for c in range(k)) for d in range(k)] for a in range(k)]
+        E = np.array([[sum(LB[a][d] * Lc[b][d] for d in range(k)) for b in range(k)]
+                      for a in range(k)])
+        return logdet, E
+
+    def _quadratic(self, E):
+        """sum over levels of z' E z, z = Z_1'W[X y] per level: (m, p + 1, p + 1)."""
+        k, z = E.shape[0], self.ZtXy1
+        out = 0.0
+        for a in range(k):
+            for b in range(k):
+                out = out + np.swapaxes(z[:, a, :], 0, 1)[None] @ (E[a, b][:, :, None] * z[:, b, :])
+        return out
 
     def _schur(self, thetas, state):
         """The other factors: their Schur complement S, factorised; returns r' S^{-1} r."""
@@ -286,6 +312,33 @@ class _Solver:
 
     def inverse(self):
         return self.solve(np.eye(self.size))
+
+
+def _spd_logdet_inverse(B):
+    """log-determinant and inverse of symmetric positive definite k x k matrices, unrolled.
+
+    `B` is a k x k nested list of equally shaped arrays (one matrix per element); returns the
+    log-determinants (NaN where a matrix is not positive definite) and the inverse in the same
+    nested layout, by Cholesky's algorithm written out entry by entry.
+    """
+    k = len(B)
+    C = [[None] * k for _ in range(k)]
+    for j in range(k):
+        d = B[j][j] - sum(C[j][s] ** 2 for s in range(j))
+        C[j][j] = np.sqrt(np.where(d > 0, d, np.nan))
+        for i in range(j + 1, k):
+            C[i][j] = (B[i][j] - sum(C[i][s] * C[j][s] for s in range(j))) / C[j][j]
+    logdet = 2 * sum(np.log(C[j][j]) for j in range(k)).sum(axis=-1)
+    C_inv = [[None] * k for _ in range(k)]
+    for i in range(k):
+        C_inv[i][i] = 1 / C[i][i]
+        for j in range(i):
+            C_inv[i][j] = -sum(C[i][s] * C_inv[s][j] for s in range(j, i)) / C[i][i]
+    inverse = [[None] * k for _ in range(k)]
+    for a in range(k):
+        for b in range(a + 1):
+            inverse[a][b] = inverse[b][a] = sum(C_inv[s][a] * C_inv[s][b] for s in range(a, k))
+    return logdet, inverse
 
 
 def _level_blocks(factor, sw, Xy):
