@@ -100,9 +100,16 @@ def test_data_that_is_not_a_data_frame_is_refused(sleep):
         mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep.to_dict("list"))
 
 
-def test_all_rows_missing_is_refused(sleep):
-    with pytest.raises(FormulaError, match="Every row misses a value"):
+def test_an_outcome_with_no_values_is_named(sleep):
+    with pytest.raises(FormulaError, match="outcome 'Reaction' has no values"):
         mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep.assign(Reaction=np.nan))
+
+
+def test_all_rows_missing_is_refused(sleep):
+    half = sleep.assign(Reaction=np.where(sleep.index % 2, np.nan, sleep["Reaction"]),
+                        Days=np.where(sleep.index % 2, sleep["Days"], np.nan))
+    with pytest.raises(FormulaError, match="Every row misses a value"):
+        mlmcourse.fit("Reaction ~ Days + (1 | Subject)", half)
 
 
 def test_collinear_fixed_columns_are_named(sleep):
@@ -111,16 +118,28 @@ def test_collinear_fixed_columns_are_named(sleep):
         mlmcourse.fit("Reaction ~ Days + Hours + (1 | Subject)", doubled)
 
 
-def test_random_slopes_on_crossed_factors_are_refused_with_an_alternative(sleep):
+def test_statsmodels_twin_of_crossed_random_slopes_is_refused_with_the_reason(sleep):
     crossed = sleep.assign(Block=(sleep["Days"] % 3).astype(str))
-    with pytest.raises(FormulaError, match=r"'Subject' is crossed with 'Block'.*lme4 in R"):
-        mlmcourse.fit("Reaction ~ Days + (Days | Subject) + (Days | Block)", crossed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mlmcourse.ModelWarning)
+        model = mlmcourse.fit("Reaction ~ Days + (Days | Subject) + (Days | Block)", crossed)
+    with pytest.raises(FormulaError, match=r"'Subject' is crossed with 'Block'.*everything"):
+        model.statsmodels
+    assert model.fixef.shape[0] == 2
 
 
-def test_correlated_slopes_on_a_nested_factor_are_refused():
-    pastes = mlmcourse.load_dataset("pastes").assign(x=lambda d: np.arange(len(d)) % 2)
-    with pytest.raises(FormulaError, match=r"'batch:cask' is nested in 'batch'.*\(x \|\| batch:cask\)"):
-        mlmcourse.fit("strength ~ x + (1 | batch) + (x | batch:cask)", pastes)
+def test_statsmodels_twin_of_correlated_slopes_on_a_nested_factor_is_refused():
+    hsb = mlmcourse.load_dataset("hsb").assign(
+        half=lambda d: np.arange(len(d)) % 2, cls=lambda d: d["school"] + ":" + d["half"].astype(str))
+    model = mlmcourse.fit("mathach ~ cses + (1 | school) + (cses | cls)", hsb)
+    with pytest.raises(FormulaError, match=r"'cls' is nested in 'school'.*\(cses \|\| cls\)"):
+        model.statsmodels
+
+
+def test_statsmodels_twin_of_a_weighted_fit_is_refused(sleep):
+    model = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep.assign(w=1.0), weights="w")
+    with pytest.raises(FormulaError, match="no prior weights"):
+        model.statsmodels
 
 
 def test_bad_fixed_term_is_reported_as_a_formula_error(sleep):
@@ -166,3 +185,16 @@ def test_compare_refuses_models_fitted_to_different_rows(sleep):
 def test_infinite_values_made_by_a_transformation_are_refused_with_the_term(sleep):
     with pytest.raises(FormulaError, match=r"'np.log\(Days\)'.*infinite in 18 rows"):
         mlmcourse.fit("Reaction ~ np.log(Days) + (1 | Subject)", sleep)
+
+
+@pytest.mark.parametrize("value, word", [(-1.0, "negative"), (0.0, "zero"), (np.nan, "missing")])
+def test_a_bad_weight_is_named_with_its_row_count(sleep, value, word):
+    weights = np.ones(len(sleep))
+    weights[:3] = value
+    with pytest.raises(FormulaError, match=rf"weights column 'w' is {word} in 3 of 180 rows"):
+        mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep.assign(w=weights), weights="w")
+
+
+def test_a_weights_column_that_is_not_in_the_data_is_named(sleep):
+    with pytest.raises(FormulaError, match=r"Column 'wt' in weights= is not in the data"):
+        mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep, weights="wt")

@@ -1,7 +1,7 @@
 """Reading lme4-style formulas: what goes where."""
 import pytest
 
-from mlmcourse.formula import FormulaError, parse_formula, variable_names
+from mlmcourse.models.formula import FormulaError, parse_formula, variable_names
 
 
 def test_fixed_part_and_random_term_are_separated():

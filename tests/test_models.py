@@ -199,26 +199,21 @@ def test_summary_is_compact_deterministic_and_dateless(slopes, sleep):
 
 # -- compare ---------------------------------------------------------------------
 
-def test_compare_tests_a_random_slope_on_the_boundary_mixture(intercepts, slopes):
+def test_compare_is_lme4s_anova_refitting_reml_fits_with_ml(intercepts, slopes, sleep):
     table = mlmcourse.compare(slopes, intercepts)
+    ml_small = mlmcourse.fit(intercepts.formula, sleep, reml=False)
+    ml_large = mlmcourse.fit(slopes.formula, sleep, reml=False)
     assert table.index.tolist() == [intercepts.formula, slopes.formula]
-    chisq = 2 * (slopes.llf - intercepts.llf)
+    assert table["logLik"].tolist() == pytest.approx([ml_small.llf, ml_large.llf], abs=1e-6)
     row = table.iloc[1]
-    assert row["Chisq"] == pytest.approx(chisq)
-    assert row["Df"] == 2
-    assert row["p"] == pytest.approx(0.5 * stats.chi2.sf(chisq, 1) + 0.5 * stats.chi2.sf(chisq, 2))
-    assert "mixture" in row["note"]
+    assert row["Chisq"] == pytest.approx(42.14, abs=5e-3)  # lme4 1.1.31: anova(m0, m1)
+    assert row["p"] == pytest.approx(stats.chi2.sf(row["Chisq"], 2))
+    assert row["p"] == pytest.approx(7.07e-10, rel=1e-2)
 
 
-def test_compare_refits_with_ml_when_fixed_parts_differ(sleep):
-    small = mlmcourse.fit("Reaction ~ 1 + (1 | Subject)", sleep)
-    large = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep)
-    with pytest.warns(ModelWarning, match="refitted with maximum likelihood"):
-        table = mlmcourse.compare(small, large)
-    ml_large = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep, reml=False)
-    assert table["logLik"].iloc[1] == pytest.approx(ml_large.llf)
-    assert table["p"].iloc[1] == pytest.approx(stats.chi2.sf(table["Chisq"].iloc[1], 1))
-    assert "mixture" not in table["note"].iloc[1]
+def test_compare_has_lme4s_columns(intercepts, slopes):
+    table = mlmcourse.compare(intercepts, slopes)
+    assert list(table.columns) == ["npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "p"]
 
 
 def test_compare_reports_aic_and_bic_under_ml(intercepts, slopes, sleep):
@@ -226,16 +221,40 @@ def test_compare_reports_aic_and_bic_under_ml(intercepts, slopes, sleep):
     ml = mlmcourse.fit(slopes.formula, sleep, reml=False)
     assert table["AIC"].iloc[1] == pytest.approx(ml.aic)
     assert table["BIC"].iloc[1] == pytest.approx(ml.bic)
-    assert list(table.columns) == ["npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df",
-                                   "p", "note"]
+    assert table["deviance"].iloc[1] == pytest.approx(-2 * ml.llf)
 
 
-def test_compare_tests_a_correlation_without_the_boundary_mixture(sleep, slopes):
+def test_compare_mixture_tests_a_random_slope_on_the_boundary_with_reml(intercepts, slopes):
+    table = mlmcourse.compare(slopes, intercepts, method="mixture")
+    chisq = 2 * (slopes.llf - intercepts.llf)
+    row = table.iloc[1]
+    assert row["Chisq"] == pytest.approx(chisq)
+    assert row["Df"] == 2
+    assert row["p"] == pytest.approx(0.5 * stats.chi2.sf(chisq, 1) + 0.5 * stats.chi2.sf(chisq, 2))
+    assert row["note"].startswith("REML") and "mixture" in row["note"]
+
+
+def test_compare_mixture_uses_ml_when_fixed_parts_differ(sleep):
+    small = mlmcourse.fit("Reaction ~ 1 + (1 | Subject)", sleep)
+    large = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep)
+    table = mlmcourse.compare(small, large, method="mixture")
+    ml_large = mlmcourse.fit("Reaction ~ Days + (1 | Subject)", sleep, reml=False)
+    assert table["logLik"].iloc[1] == pytest.approx(ml_large.llf)
+    assert table["p"].iloc[1] == pytest.approx(stats.chi2.sf(table["Chisq"].iloc[1], 1))
+    assert table["note"].iloc[1] == "ML"
+
+
+def test_compare_mixture_tests_a_correlation_with_the_plain_chi_square(sleep, slopes):
     uncorrelated = mlmcourse.fit("Reaction ~ Days + (Days || Subject)", sleep)
-    row = mlmcourse.compare(uncorrelated, slopes).iloc[1]
+    row = mlmcourse.compare(uncorrelated, slopes, method="mixture").iloc[1]
     assert row["Df"] == 1
     assert row["p"] == pytest.approx(stats.chi2.sf(row["Chisq"], 1))
     assert "mixture" not in row["note"]
+
+
+def test_compare_refuses_an_unknown_method(intercepts, slopes):
+    with pytest.raises(mlmcourse.FormulaError, match="'lrt'.*not 'wald'"):
+        mlmcourse.compare(intercepts, slopes, method="wald")
 
 
 def test_conditional_modes_match_lme4(slopes):
@@ -254,10 +273,10 @@ def test_nested_conditional_modes_are_labelled_by_both_factors(pastes):
 
 
 def test_an_optimum_that_is_not_flat_is_reported_as_not_converged(sleep, monkeypatch):
-    from mlmcourse import models
-    stay = lambda profile, start, *args, **kwargs: start  # noqa: E731 - optimizers that never move
+    from mlmcourse.models import optimize
+    stay = lambda deviance, start, *args, **kwargs: start  # noqa: E731 - optimizers that never move
     for name in ["_bfgs", "_powell", "_nelder_mead"]:
-        monkeypatch.setattr(models, name, stay)
+        monkeypatch.setattr(optimize, name, stay)
     with pytest.warns(ModelWarning, match="did not reach a point where the likelihood is flat"):
         model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
     assert not model.converged
@@ -270,17 +289,18 @@ def test_compare_refits_a_formula_that_calls_the_users_own_function(sleep):
 
     small = mlmcourse.fit("Reaction ~ 1 + (1 | Subject)", sleep)
     large = mlmcourse.fit("Reaction ~ weeks(Days) + (1 | Subject)", sleep)
-    with pytest.warns(ModelWarning, match="refitted with maximum likelihood"):
-        table = mlmcourse.compare(small, large)
+    table = mlmcourse.compare(small, large)
     assert table["Df"].iloc[1] == 1
+    assert table["logLik"].iloc[1] == pytest.approx(
+        mlmcourse.fit("Reaction ~ weeks(Days) + (1 | Subject)", sleep, reml=False).llf)
 
 
 def test_compare_decides_the_boundary_test_for_each_pair_not_the_whole_table(hsb):
     m3 = mlmcourse.fit("mathach ~ cses + (1 | school)", hsb, reml=False)
     m4 = mlmcourse.fit("mathach ~ cses + (cses || school)", hsb, reml=False)
     m5 = mlmcourse.fit("mathach ~ cses + meanses + (cses | school)", hsb, reml=False)
-    pair = mlmcourse.compare(m3, m4)
-    table = mlmcourse.compare(m3, m4, m5)
+    pair = mlmcourse.compare(m3, m4, method="mixture")
+    table = mlmcourse.compare(m3, m4, m5, method="mixture")
     assert table["p"].iloc[1] == pytest.approx(pair["p"].iloc[1])
     assert "mixture" in table["note"].iloc[1]
     assert "mixture" not in table["note"].iloc[2]
@@ -289,7 +309,7 @@ def test_compare_decides_the_boundary_test_for_each_pair_not_the_whole_table(hsb
 def test_compare_uses_the_ordinary_chi_square_when_two_variances_are_added(hsb):
     small = mlmcourse.fit("mathach ~ cses + female + (1 | school)", hsb)
     large = mlmcourse.fit("mathach ~ cses + female + (cses + female || school)", hsb)
-    table = mlmcourse.compare(small, large)
+    table = mlmcourse.compare(small, large, method="mixture")
     assert table["Df"].iloc[1] == 2
     assert "mixture" not in table["note"].iloc[1]
 

@@ -1,7 +1,9 @@
-"""Read lme4-style model formulas: ``y ~ x + (1 + x | group)``.
+"""Reading the formula, the first stage of a fit: ``y ~ x + offset(log(t)) + (1 + x | group)``.
 
 The fixed part stays in the ordinary formula language (patsy); each random
-term in parentheses is split off and described by a :class:`RandomTerm`.
+term in parentheses is split off and described by a :class:`RandomTerm`, and
+each ``offset(expr)`` is kept aside.  `design.py` turns the
+:class:`ParsedFormula` into matrices; nothing here looks at data values.
 """
 import io
 import keyword
@@ -46,12 +48,13 @@ class RandomTerm:
 
 @dataclass(frozen=True)
 class ParsedFormula:
-    """A formula split into response, fixed part and random terms."""
+    """A formula split into response, fixed part, offsets and random terms."""
 
     text: str
     response: str
     fixed: str
     random: tuple
+    offsets: tuple = ()
 
     @property
     def group_names(self):
@@ -95,7 +98,7 @@ def parse_formula(formula):
         raise FormulaError(f"The formula {formula!r} needs one '~' with the outcome on its left "
                            "and the predictors on its right, as in 'y ~ x + (1 | group)'.")
     response, rhs = sides[0].strip(), sides[1].strip()
-    fixed, random = [], []
+    fixed, random, offsets = [], [], []
     for piece in _split_top(rhs, "+"):
         piece = piece.strip()
         if not piece:
@@ -103,6 +106,8 @@ def parse_formula(formula):
                                "(two '+' in a row, or a '+' at an end).")
         if _is_random_term(piece):
             random.extend(_parse_random_term(piece))
+        elif _is_offset(piece):
+            offsets.append(piece[len("offset("):-1].strip())
         elif "|" in piece:
             raise FormulaError(f"The term {piece!r} has a '|' outside a random term; random terms "
                                "are written in parentheses, as in '(1 + x | group)'.")
@@ -112,7 +117,8 @@ def parse_formula(formula):
         raise FormulaError(f"The formula {formula!r} has no random term such as '(1 | group)'. "
                            "Without one it is an ordinary regression: fit it with "
                            "statsmodels.formula.api.ols.")
-    return ParsedFormula(formula, response, " + ".join(fixed) or "1", tuple(random))
+    return ParsedFormula(formula, response, " + ".join(fixed) or "1", tuple(random),
+                         tuple(offsets))
 
 
 def variable_names(expression):
@@ -148,7 +154,7 @@ def check_columns(names, columns, where):
     >>> check_columns(["sess"], ["ses", "school"], "the formula")
     Traceback (most recent call last):
     ...
-    mlmcourse.formula.FormulaError: Column 'sess' in the formula is not in the data; did you mean 'ses'?
+    mlmcourse.models.formula.FormulaError: Column 'sess' in the formula is not in the data; did you mean 'ses'?
     """
     columns = [str(c) for c in columns]
     for name in names:
@@ -188,6 +194,21 @@ def _split_top(text, separator):
             start = i + 1
     pieces.append(text[start:])
     return pieces
+
+
+def _is_offset(piece):
+    """Whether `piece` is one ``offset(expr)`` term."""
+    if not (piece.startswith("offset(") and piece.endswith(")")):
+        return False
+    depth = 0
+    for i, char in enumerate(piece[len("offset"):]):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and i < len(piece) - len("offset") - 1:
+            return False  # e.g. "offset(a) * b"
+    if not piece[len("offset("):-1].strip():
+        raise FormulaError(f"The term {piece!r} is empty; write the offset's expression inside, "
+                           "as in 'offset(log(years))'.")
+    return True
 
 
 def _is_random_term(piece):

@@ -1,0 +1,135 @@
+"""Optimisation and its checks, the fourth stage: the theta that minimises the deviance.
+
+Takes the :class:`~mlmcourse.models.deviance.ProfiledDeviance` from `deviance.py` and hands
+`result.py` theta (in lme4's canonical form), whether the optimum passed lme4's convergence
+check, and the optimizers tried.
+
+theta is unconstrained: L L' is a covariance matrix whatever the signs in L, so a variance can
+pass through zero instead of sticking to a bound (the trap that leaves a bounded optimizer at a
+corner).  Convergence is judged as lme4's ``checkConv`` judges it: the gradient and Hessian of
+the deviance by central differences, the gradient scaled by the Cholesky factor of the Hessian,
+and the largest of ``min(|scaled|, |gradient|)`` below 0.002; so a deviance that grows with the
+number of rows does not raise false alarms, and a badly scaled theta does not either.
+"""
+import numpy as np
+from scipy import linalg, optimize
+
+SINGULAR_TOLERANCE = 1e-4  # lme4's isSingular(): a relative Cholesky diagonal below this
+GRADIENT_TOLERANCE = 2e-3  # lme4's check.conv.grad
+_STEP = 1e-4               # lme4's deriv12 step
+
+
+def start(design):
+    """lme4's start: identity templates (diagonal 1, off-diagonal 0)."""
+    return np.concatenate([(f.tril[0] == f.tril[1]).astype(float) for f in design.factors])
+
+
+def canonical(design, theta):
+    """The same covariances with non-negative diagonals in every template (as lme4 reports)."""
+    out = []
+    for factor, piece in zip(design.factors, design.split_theta(theta)):
+        L = factor.template(piece)
+        L = L * np.where(np.diag(L) < 0, -1.0, 1.0)
+        out.append(L[factor.tril])
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def is_singular(design, theta):
+    """lme4's rule: a diagonal element of a relative covariance factor below the tolerance."""
+    diagonal = np.concatenate([piece[f.tril[0] == f.tril[1]]
+                               for f, piece in zip(design.factors, design.split_theta(theta))])
+    return bool(np.any(np.abs(diagonal) < SINGULAR_TOLERANCE))
+
+
+def derivatives(f, x, step=_STEP):
+    """Gradient and Hessian of `f` at `x` by central differences (lme4's deriv12)."""
+    k = len(x)
+    f0 = f(x)
+    gradient, hessian = np.zeros(k), np.zeros((k, k))
+    eye = np.eye(k) * step
+    up = np.array([f(x + eye[i]) for i in range(k)])
+    down = np.array([f(x - eye[i]) for i in range(k)])
+    gradient = (up - down) / (2 * step)
+    hessian[np.diag_indices(k)] = (up - 2 * f0 + down) / step ** 2
+    for i in range(k):
+        for j in range(i):
+            value = (f(x + eye[i] + eye[j]) - f(x + eye[i] - eye[j])
+                     - f(x - eye[i] + eye[j]) + f(x - eye[i] - eye[j])) / (4 * step ** 2)
+            hessian[i, j] = hessian[j, i] = value
+    return gradient, hessian
+
+
+def is_converged(deviance, theta):
+    """lme4's checkConv: max(min(|R^{-1} g|, |g|)) < 0.002, with H = R'R (g, H by deriv12)."""
+    if len(theta) == 0:
+        return True
+    if not np.isfinite(deviance(theta)):
+        return False
+    gradient, hessian = derivatives(deviance, theta)
+    if not np.all(np.isfinite(gradient)):
+        return False
+    try:
+        R = linalg.cholesky(hessian, lower=False)
+        scaled = np.abs(linalg.solve_triangular(R, gradient))
+    except (linalg.LinAlgError, ValueError):
+        scaled = np.abs(gradient)  # a flat direction (a boundary fit): the gradient alone
+    return bool(np.max(np.minimum(scaled, np.abs(gradient))) < GRADIENT_TOLERANCE)
+
+
+def _gradient(deviance, theta, step=1e-5):
+    """Central-difference gradient for the optimizer."""
+    h = step * np.maximum(1.0, np.abs(theta))
+    return np.array([(deviance(theta + e) - deviance(theta - e)) / (2 * e[i])
+                     for i, e in enumerate(np.diag(h))])
+
+
+def _minimize(method, deviance, start, options):
+    jac = (lambda t: _gradient(deviance, t)) if method == "BFGS" else None
+    with np.errstate(all="ignore"):  # far-out trial steps may overflow; they score inf
+        return optimize.minimize(deviance, start, method=method, jac=jac, options=options).x
+
+
+def _bfgs(deviance, start, gtol=1e-8):
+    return _minimize("BFGS", deviance, start, {"gtol": gtol, "maxiter": 2000})
+
+
+def _nelder_mead(deviance, start):
+    found = _minimize("Nelder-Mead", deviance, start,
+                      {"xatol": 1e-9, "fatol": 1e-12, "maxfev": 20000, "adaptive": True})
+    return _bfgs(deviance, found)
+
+
+def _powell(deviance, start):
+    found = _minimize("Powell", deviance, start, {"xtol": 1e-9, "ftol": 1e-13, "maxfev": 20000})
+    return _bfgs(deviance, found)
+
+
+def minimize(deviance, design, theta0=None):
+    """Minimise the deviance; returns (theta, converged, optimizers tried).
+
+    A cheap BFGS run comes first and is kept when it passes the convergence check and the fit
+    is not singular.  A boundary (singular) optimum may be a local one, so BFGS also runs from
+    seeded random starts; a failed check adds Powell and Nelder-Mead.  The lowest deviance wins,
+    polished by a last BFGS run.  `theta0` replaces lme4's start (a refit near a known optimum).
+    """
+    if deviance.n_theta == 0:
+        return np.zeros(0), True, []
+    first = start(design) if theta0 is None else np.asarray(theta0, float)
+    theta = _bfgs(deviance, first, gtol=1e-5)
+    tried = ["BFGS"]
+    if not is_singular(design, canonical(design, theta)):
+        theta = _bfgs(deviance, theta)
+        if is_converged(deviance, theta):
+            return canonical(design, theta), True, tried
+    converged = is_converged(deviance, theta)
+    rng = np.random.default_rng(20240501)
+    candidates = [theta]
+    for _ in range(3):
+        candidates.append(_bfgs(deviance, start(design) + rng.normal(0, 0.5, theta.shape),
+                                gtol=1e-4))
+        tried.append("BFGS (random start)")
+    if not converged:
+        candidates += [_powell(deviance, theta), _nelder_mead(deviance, theta)]
+        tried += ["Powell", "Nelder-Mead"]
+    best = _bfgs(deviance, min(candidates, key=deviance))
+    return canonical(design, best), is_converged(deviance, best), tried

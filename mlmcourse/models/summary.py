@@ -1,0 +1,62 @@
+"""The fitted result as text: lme4's ``summary()`` layout, compact and rounded.
+
+Takes a :class:`~mlmcourse.models.result.FitResult`; used by its ``summary()`` and ``repr``.
+"""
+import numpy as np
+
+
+def summary_text(result):
+    """The lme4-like summary of `result` (see :meth:`FitResult.summary`)."""
+    method = "REML" if result.reml else "maximum likelihood"
+    criterion = "REML criterion" if result.reml else "Deviance"
+    lines = [f"Linear mixed model fit by {method}", f"Formula: {result.formula}"]
+    if result.weights is not None:
+        lines.append(f"Weights: {result.weights}")
+    lines += [f"{criterion}: {-2 * result.llf:.1f}   logLik: {result.llf:.2f}   "
+              f"AIC: {result.aic:.1f}   BIC: {result.bic:.1f}", "", "Random effects:",
+              varcorr_text(result.varcorr),
+              f"Number of obs: {result.nobs}, groups: "
+              + "; ".join(f"{g}, {n}" for g, n in result.ngroups.items()), "",
+              "Fixed effects:", fixef_text(result.fixef)]
+    lines += [f"Note: {note}" for note in result._problems()]
+    return "\n".join(lines)
+
+
+def varcorr_text(table):
+    var_digits = decimals(table["variance"].max(), 4, 2)
+    sd_digits = decimals(table["sd"].max(), 5, 2)
+    rows, previous = [], None
+    for _, row in table.iterrows():
+        group = row["group"] if row["group"] != previous else ""
+        previous = row["group"]
+        corr = "" if np.isnan(row["corr"]) else f"{row['corr']:.2f}"
+        rows.append((group, row["term"], f"{row['variance']:.{var_digits}f}",
+                     f"{row['sd']:.{sd_digits}f}", corr))
+    header = ("Group", "Term", "Variance", "Std.Dev.", "Corr")
+    return columns([header] + rows, align="llrrr")
+
+
+def fixef_text(table):
+    digits = decimals(table["estimate"].abs().max(), 5, 3)
+    rows = [("", "Estimate", "Std. Error", "z value")]
+    for term, row in table.iterrows():
+        rows.append((term, f"{row['estimate']:.{digits}f}", f"{row['se']:.{digits}f}",
+                     f"{row['z']:.2f}"))
+    return columns(rows, align="lrrr")
+
+
+def decimals(largest, significant, fewest):
+    """Decimals that show `significant` digits of the column's largest value."""
+    magnitude = int(np.floor(np.log10(largest))) if largest > 0 else 0
+    return int(np.clip(significant - 1 - magnitude, fewest, 6))
+
+
+def columns(rows, align):
+    """Rows of cells as aligned text columns ("l" or "r" per column)."""
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for row in rows:
+        cells = [str(c).ljust(w) if a == "l" else str(c).rjust(w)
+                 for c, w, a in zip(row, widths, align)]
+        out.append(" " + "  ".join(cells).rstrip())
+    return "\n".join(out)
