@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test serve execute reference bench data assignments linkcheck clean
+.PHONY: book pdf test serve execute reference bench data assignments linkcheck clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +16,19 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	touch $@
 
 book: $(STAMP)
+	@scripts/ensure_tex.sh || true
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/python scripts/book_pdf.py --if-tex --into _build/html/_downloads
 	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
+
+# The whole book as one PDF, _build/latex/mlmcourse.pdf (TeX Live: scripts/ensure_tex.sh).
+pdf: $(STAMP)
+	@scripts/ensure_tex.sh
+	$(BIN)/python scripts/book_pdf.py
 
 test: $(STAMP)
 	@scripts/ensure_chromium.sh || true
+	@scripts/ensure_tex.sh || true
 	$(BIN)/python -m pytest -n $(JOBS)
 
 serve: book

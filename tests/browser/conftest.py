@@ -8,6 +8,7 @@ are skipped with one line saying why, except under `CI=true`, where a missing br
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -17,10 +18,16 @@ import pytest
 
 from browser_setup import CHROMIUM, CHROMIUM_ARGS, ROOT
 
+PDF_NAME = "mlmcourse.pdf"  # scripts/book_pdf.py
+
 
 @pytest.fixture(scope="session")
-def book_html(tmp_path_factory):
-    """The folder of the built HTML book."""
+def book_html(tmp_path_factory, book_pdf):
+    """The folder of the built HTML book, with the book's PDF where `make book` puts it.
+
+    The PDF is the run's one PDF build (the `book_pdf` fixture of the top-level conftest.py);
+    without TeX Live there is none, and the PDF link test says so.
+    """
     given = os.environ.get("MLMCOURSE_BOOK_HTML")
     if given:
         html = Path(given)
@@ -32,6 +39,9 @@ def book_html(tmp_path_factory):
                             capture_output=True, text=True, timeout=600)
     html = out / "_build" / "html"
     assert (html / "index.html").is_file(), result.stdout[-3000:] + result.stderr[-3000:]
+    pdf = Path(book_pdf["latex"]) / PDF_NAME
+    if book_pdf["returncode"] == 0 and pdf.is_file():
+        shutil.copy2(pdf, html / "_downloads" / PDF_NAME)
     return html
 
 
