@@ -41,7 +41,8 @@ def title_of(file):
         text = "\n".join("".join(cell["source"]) for cell in notebook(file)["cells"] if cell["cell_type"] == "markdown")
     else:
         text = path.read_text()
-    return re.search(r"^# (.+)$", text, re.M).group(1).strip()
+    title = re.search(r"^# (.+)$", text, re.M).group(1).strip()
+    return re.sub(r"[`*]", "", title)  # as printed: inline code and emphasis lose their marks
 
 
 def markdown_of(file):
@@ -144,29 +145,34 @@ def test_the_pdf_carries_the_books_title(pdf):
     assert re.search(rf"^Title:\s+{re.escape(title)}$", info, re.M)
 
 
-def test_every_chapter_is_in_the_table_of_contents(pages):
-    contents = "\n".join(pages[:6])
+def front_matter(pages, chapter_pages):
+    """The pages before the first chapter: the title page, the contents and the introduction."""
+    return pages[:min(pages.index(found[0]) for found in chapter_pages.values())]
+
+
+def test_every_chapter_is_in_the_table_of_contents(pages, chapter_pages):
+    contents = "\n".join(front_matter(pages, chapter_pages))
     missing = [title_of(file) for file in CHAPTERS
                if not re.search(rf"^\s*\d+\s+{re.escape(title_of(file))}\s+\d+\s*$", contents, re.M)]
     assert missing == []
 
 
-def test_every_part_of_the_toc_is_a_part_of_the_pdf(pages):
-    contents = "\n".join(pages[:6])
+def test_every_part_of_the_toc_is_a_part_of_the_pdf(pages, chapter_pages):
+    contents = "\n".join(front_matter(pages, chapter_pages))
     captions = [part["caption"] for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]]
     assert [c for c in captions if not re.search(rf"^\s*[IVX]+\s+{re.escape(c)}\s+\d+\s*$", contents, re.M)] == []
 
 
 def test_the_introduction_opens_the_book(pages, chapter_pages):
-    first_chapter = min(pages.index(found[0]) for found in chapter_pages.values())
-    front = squeeze("".join(pages[:first_chapter]))
+    front = squeeze("".join(front_matter(pages, chapter_pages)))
     first_sentence = re.search(r"^[A-Z][^\n]+", markdown_of(toc_files()[0]).split("\n\n", 1)[1], re.M).group(0)
     assert squeeze(first_sentence) in front
 
 
-def test_every_figure_of_the_notebooks_is_in_the_pdf(pdf):
+def test_every_figure_of_the_book_is_in_the_pdf(pdf):
     stored = sum(1 for file in NOTEBOOK_CHAPTERS for cell in notebook(file)["cells"] if cell["cell_type"] == "code"
                  for output in cell.get("outputs", []) if "image/png" in output.get("data", {}))
+    stored += sum(len(re.findall(r"!\[|^[`:]{3,}\{(figure|image)\}", prose_of(file), re.M)) for file in toc_files())
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     images = [line for line in listing.splitlines()[2:] if line.split()[2] == "image"]
     assert stored > 0
@@ -190,9 +196,12 @@ def test_every_exercise_and_its_solution_is_printed(file, chapter_pages):
     exercises = len(re.findall(r"^[`:]{3,}\{exercise\}", markdown, re.M))
     solutions = len(re.findall(r"^[`:]{3,}\{solution(-start)?\}", markdown, re.M))
     text = "\n".join(chapter_pages[file])
-    assert exercises > 0
     assert len(re.findall(r"^\s*Exercise \d+\.\d+\.\d+\s*$", text, re.M)) == exercises
     assert len(re.findall(r"^\s*Solution to Exercise \d+\.\d+\.\d+\s*$", text, re.M)) == solutions
+
+
+def test_the_chapters_have_exercises_to_check():
+    assert sum(len(re.findall(r"^[`:]{3,}\{exercise\}", markdown_of(file), re.M)) for file in NOTEBOOK_CHAPTERS) > 0
 
 
 @pytest.mark.parametrize("file", CHAPTERS)
