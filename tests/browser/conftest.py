@@ -22,12 +22,8 @@ PDF_NAME = "mlmcourse.pdf"  # scripts/book_pdf.py
 
 
 @pytest.fixture(scope="session")
-def book_html(tmp_path_factory, book_pdf):
-    """The folder of the built HTML book, with the book's PDF where `make book` puts it.
-
-    The PDF is the run's one PDF build (the `book_pdf` fixture of the top-level conftest.py);
-    without TeX Live there is none, and the PDF link test says so.
-    """
+def book_html(tmp_path_factory):
+    """The folder of the built HTML book."""
     given = os.environ.get("MLMCOURSE_BOOK_HTML")
     if given:
         html = Path(given)
@@ -39,10 +35,20 @@ def book_html(tmp_path_factory, book_pdf):
                             capture_output=True, text=True, timeout=600)
     html = out / "_build" / "html"
     assert (html / "index.html").is_file(), result.stdout[-3000:] + result.stderr[-3000:]
+    return html
+
+
+@pytest.fixture(scope="session")
+def book_pdf_on_site(book_html, book_pdf):
+    """The run's one PDF build (`book_pdf`, top-level conftest.py), put where `make book` puts it.
+
+    Only the tests that follow the PDF link ask for it, so that the other browser tests need not
+    wait for LaTeX. Without TeX Live there is no PDF, and the PDF link test says so.
+    """
     pdf = Path(book_pdf["latex"]) / PDF_NAME
     if book_pdf["returncode"] == 0 and pdf.is_file():
-        shutil.copy2(pdf, html / "_downloads" / PDF_NAME)
-    return html
+        shutil.copy2(pdf, book_html / "_downloads" / PDF_NAME)
+    return book_pdf
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -261,7 +261,8 @@ def test_the_introduction_links_the_offline_archive_of_notebooks_and_data(page, 
     assert {path.name for path in (ROOT / "data").glob("*.csv")} <= names
 
 
-def test_the_introduction_links_the_whole_book_as_one_pdf(page, site, book_pdf):
+def test_the_introduction_links_the_whole_book_as_one_pdf(page, site, book_pdf_on_site):
+    book_pdf = book_pdf_on_site
     if book_pdf["reason"] is not None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"the PDF cannot be built under CI=true: {book_pdf['reason']}", pytrace=False)
@@ -313,7 +314,8 @@ def crawl(*starts):
     return status
 
 
-def test_no_internal_link_on_the_site_answers_404(site, book_pdf):
+def test_no_internal_link_on_the_site_answers_404(site, book_pdf_on_site):
+    book_pdf = book_pdf_on_site
     status = crawl(site + "index.html", site + TOC_PAGES[0])
     if book_pdf["reason"] is not None:  # no TeX here: the PDF test above says so (and fails under CI)
         status.pop(site + "_downloads/" + PDF, None)
