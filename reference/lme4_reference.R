@@ -35,7 +35,7 @@ datasets <- list(
   hsb        = read_course_csv("hsb", c("school", "sector")),
   pastes     = read_course_csv("pastes", c("batch", "cask", "sample")),
   egsingle   = read_course_csv("egsingle", c("child", "school")),
-  insteval   = read_course_csv("insteval", c("s", "d", "dept"))
+  scotssec   = read_course_csv("scotssec", c("primary", "second"))
 )
 
 # Simulated designs, written by reference/simulated.py (`make reference` runs it first).
@@ -97,9 +97,8 @@ zoo <- list(
             "math ~ year + I((year > 0.5) * (year - 0.5)) + (year | child)", TRUE),
   zoo_model("growth_retained_reml", "egsingle", "math ~ year + retained + (year | child)", TRUE),
   # ---- the fitting core: crossed slopes, prior weights, an offset, large crossed designs ----
-  zoo_model("insteval_crossed_reml", "insteval", "y ~ service + (1 | s) + (1 | d) + (1 | dept)", TRUE),
-  zoo_model("insteval_crossed_slopes_reml", "insteval",
-            "y ~ service + (1 | s) + (1 | d) + (service | dept)", TRUE),
+  zoo_model("scotssec_crossed_slopes_reml", "scotssec",
+            "attain ~ verbal + (verbal | primary) + (1 | second)", TRUE),
   zoo_model("hsb_size_weights_reml", "hsb", "mathach ~ ses + (ses | school)", TRUE, weights = "size"),
   zoo_model("hsb_size_weights_ml", "hsb", "mathach ~ ses + (1 | school)", FALSE, weights = "size"),
   zoo_model("radon_uranium_offset_reml", "radon",
@@ -233,9 +232,25 @@ timing_entry <- function(model, result) {
 versions <- list(R = paste(R.version$major, R.version$minor, sep = "."),
                  lme4 = as.character(packageVersion("lme4")))
 
+# `Rscript reference/lme4_reference.R id ...` refits only those models and keeps the others'
+# entries as they are in the JSON files.
+only <- commandArgs(trailingOnly = TRUE)
+read_entries <- function(path) {
+  if (length(only) == 0 || !file.exists(path)) return(list())
+  entries <- fromJSON(path, simplifyVector = FALSE)$models
+  setNames(entries, vapply(entries, function(e) e$id, character(1)))
+}
+old_references <- read_entries(file.path("reference", "lme4_reference.json"))
+old_timings <- read_entries(file.path("reference", "lme4_times.json"))
+
 references <- list()
 timings <- list()
 for (model in zoo) {
+  if (length(only) > 0 && !(model$id %in% only) && model$id %in% names(old_references)) {
+    references[[length(references) + 1]] <- old_references[[model$id]]
+    timings[[length(timings) + 1]] <- old_timings[[model$id]]
+    next
+  }
   result <- fit_best(model)
   references[[length(references) + 1]] <- reference_entry(model, result$attempts[[result$best]]$fit)
   timings[[length(timings) + 1]] <- timing_entry(model, result)

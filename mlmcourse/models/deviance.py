@@ -76,9 +76,9 @@ class ProfiledDeviance:
         self.first = factors[0] if path == "blocked" else None
         self.rest = factors[1:] if path == "blocked" else factors
         if self.first is not None:
-            self.ZtZ1, self.ZtXy1 = _level_blocks(self.first, sw, Xy)
-            self.ZtZ1_entries = [[np.ascontiguousarray(self.ZtZ1[:, a, b])[None]
-                                  for b in range(self.first.k)] for a in range(self.first.k)]
+            ZtZ1, self.ZtXy1 = _level_blocks(self.first, sw, Xy)
+            k = self.first.k  # Z_1'WZ_1 entry by entry, each a row of levels
+            self.ZtZ1_entries = [[ZtZ1[None, :, a, b].copy() for b in range(k)] for a in range(k)]
         if self.rest:
             Z_rest = sparse.hstack([f.z_matrix(sw) for f in self.rest], format="csc")
             self.ZtZ_RR = (Z_rest.T @ Z_rest).tocsr()

@@ -83,6 +83,22 @@ def is_converged(deviance, theta):
     return bool(np.max(np.minimum(scaled, np.abs(gradient))) < GRADIENT_TOLERANCE)
 
 
+def newton_polish(deviance, theta):
+    """One Newton step from `theta` (gradient and Hessian by deriv12), kept if it lowers the
+    deviance: BFGS stops once the gradient is small, and the step takes the estimates the rest
+    of the way to the optimum, so that their printed digits do not depend on where it stopped.
+    """
+    if len(theta) == 0:
+        return theta
+    gradient, hessian = derivatives(deviance, theta)
+    try:
+        step = linalg.solve(hessian, gradient, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        return theta
+    candidate = theta - step
+    return candidate if deviance(candidate) < deviance(theta) else theta
+
+
 def _gradient(deviance, theta, step=1e-5):
     """Central-difference gradient for the optimizer, its points in one batch."""
     h = np.diag(step * np.maximum(1.0, np.abs(theta)))
@@ -158,7 +174,7 @@ def _minimize_scaled(deviance, design, scales, first):
     seeded random starts; a failed check adds Powell and Nelder-Mead.  The lowest deviance wins,
     polished by a last BFGS run.
     """
-    theta = _bfgs(deviance, first, gtol=1e-4)
+    theta = newton_polish(deviance, _bfgs(deviance, first, gtol=1e-4))
     tried = ["BFGS"]
     converged = is_converged(deviance, theta)
     if converged and not is_singular(design, canonical(design, theta / scales)):
@@ -172,5 +188,5 @@ def _minimize_scaled(deviance, design, scales, first):
     if not converged:
         candidates += [_powell(deviance, theta), _nelder_mead(deviance, theta)]
         tried += ["Powell", "Nelder-Mead"]
-    best = _bfgs(deviance, min(candidates, key=deviance))
+    best = newton_polish(deviance, _bfgs(deviance, min(candidates, key=deviance)))
     return best, is_converged(deviance, best), tried
