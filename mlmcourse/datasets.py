@@ -41,6 +41,30 @@ _DATASETS = {
         "Sleep deprivation: reaction times of 18 subjects over 10 days",
         {"Subject": str},
     ),
+    "cbpp": (
+        "Bovine pleuropneumonia: new cases out of herd size in 15 herds over 4 periods",
+        {"herd": str, "period": str},
+    ),
+    "grouseticks": (
+        "Grouse ticks: tick counts on 403 red grouse chicks in 118 broods at 63 locations",
+        {"INDEX": str, "BROOD": str, "YEAR": str, "LOCATION": str},
+    ),
+    "verbagg": (
+        "Verbal aggression: 24 yes/no item responses of each of 316 people (crossed)",
+        {"id": str},
+    ),
+    "contraception": (
+        "Contraception in Bangladesh: use by 1,934 women in 60 districts",
+        {"woman": str, "district": str, "livch": str},
+    ),
+    "epil": (
+        "Epileptic seizures: counts in four two-week periods for 59 patients",
+        {"subject": str},
+    ),
+    "guimmun": (
+        "Immunization in Guatemala: 2,159 children of 1,595 mothers in 161 communities",
+        {"kid": str, "mom": str, "comm": str},
+    ),
 }
 
 
