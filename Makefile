@@ -32,6 +32,7 @@ execute: $(STAMP)
 
 reference:
 	Rscript reference/lme4_reference.R
+	Rscript reference/glmer_reference.R
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_fit.py

@@ -142,7 +142,7 @@ def build_design(parsed, data, env, weights=None, family="gaussian"):
     labels = {f: labels_of(used, f) for f in parsed.group_names}
     for block in blocks:
         block.labels = labels[block.factor]
-    check_identifiable(parsed, blocks, labels, len(used))
+    check_identifiable(parsed, blocks, labels, len(used), glmm=family != "gaussian")
     factors = [_factor(name, [b for b in blocks if b.factor == name], labels[name])
                for name in parsed.group_names]
     factors.sort(key=lambda f: -f.size)  # lme4 also puts the factor with most levels first
@@ -446,13 +446,20 @@ def random_blocks(parsed, data, env):
     return blocks
 
 
-def check_identifiable(parsed, blocks, labels, nobs):
-    """lme4's checks: at least two levels, fewer levels and random effects than rows."""
+def check_identifiable(parsed, blocks, labels, nobs, glmm=False):
+    """lme4's checks: at least two levels, fewer levels and random effects than rows.
+
+    For a GLMM only the first (as glmerControl's defaults): there is no residual for the
+    random effects to be confused with, and an observation-level random effect is the usual
+    remedy for overdispersion.
+    """
     for factor in parsed.group_names:
         levels = np.unique(labels[factor])
         if len(levels) < 2:
             raise FormulaError(f"The grouping factor {factor!r} has only one level "
                                f"({levels[0]!r}); random effects need at least two groups.")
+        if glmm:
+            continue
         if len(levels) >= nobs:
             raise FormulaError(f"The grouping factor {factor!r} has {len(levels)} levels for "
                                f"{nobs} observations; each group needs more than one observation "

@@ -74,7 +74,8 @@ def fit(formula, data, *, reml=None, weights=None, family="gaussian", nagq=1):
     >>> model.varcorr["sd"].round(2).tolist()
     [24.74, 5.92, 25.59]
     """
-    env = patsy.EvalEnvironment.capture(1).with_outer_namespace({"np": np, "numpy": np})
+    env = patsy.EvalEnvironment.capture(1).with_outer_namespace(
+        {"np": np, "numpy": np, "log": np.log, "exp": np.exp, "sqrt": np.sqrt})  # as in R
     family, nagq = check_family(family, nagq, reml, weights)
     if family != "gaussian":  # generalized linear mixed models: glm_result.py and glmm.py
         result, notes = _fit_glmm(formula, data, family, nagq, env)
@@ -146,6 +147,10 @@ def refit(model, *, reml):
     >>> round(refit(model, reml=False).llf, 2)
     -875.97
     """
+    if getattr(model, "family", "gaussian") != "gaussian":  # a GLMM is an ML fit already
+        if reml:
+            raise FormulaError("A GLMM has no REML fit; it is fitted by maximum likelihood.")
+        return model
     if model.reml == bool(reml):
         return model
     return _optimized(model._parsed, model.data, model._design, reml, model._env,

@@ -34,11 +34,11 @@ from scipy import linalg, sparse
 from scipy.special import logsumexp
 
 from mlmcourse.models.deviance import DENSE_LIMIT, _Solver, _lambda_pattern, _level_blocks
-from mlmcourse.models.optimize import _bfgs, _nelder_mead, canonical, derivatives, \
-    is_converged, is_singular, start
+from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _nelder_mead, canonical, \
+    derivatives, is_singular, start
 
 _ETA_TOLERANCE = 1e-8  # PIRLS stops after a step that changes eta by less than this
-_PIRLS_MAXIT = 100
+_PIRLS_MAXIT = 60
 
 
 class PirlsError(ArithmeticError):
@@ -168,7 +168,8 @@ class GLMMDeviance:
                 p = self.p
                 XR = np.column_stack([self.X, working])
                 M = (XR * w[:, None]).T @ XR - rhs.T @ solution
-                beta_new = linalg.solve(M[:p, :p], M[:p, p], assume_a="pos")
+                beta_new = np.linalg.solve(M[:p, :p], M[:p, p])
+                xvx = M[:p, :p]
                 u_new = solution[:, p] - solution[:, :p] @ beta_new
                 new = (u_new, beta_new)
                 old = (u, beta if beta is not None else beta_new)
@@ -197,7 +198,9 @@ class GLMMDeviance:
             if converged:
                 break
         else:
-            raise PirlsError("PIRLS did not converge")
+            # Separation (a fixed effect running off to infinity) keeps PIRLS going for ever;
+            # the last iterate stands, and the result's separation check says why.
+            converged = False
         # log|L|^2 and the factorisation at the weights of the mode itself (quadratic
         # convergence leaves the mode exact to ~1e-16, so the deviance is smooth in
         # (theta, beta), as the finite-difference Hessian needs).
@@ -208,9 +211,10 @@ class GLMMDeviance:
         if with_beta:
             self._eta = eta
         self._u = u
+        extra = {"xvx": xvx} if with_beta else {}
         return {"setup": setup, "theta": setup.theta, "u": u, "beta": beta, "eta": eta, "mu": mu,
                 "loglike": loglike, "penalty": float(u @ u), "logdet": float(logdet),
-                "pieces": pieces, "weights": w}
+                "pieces": pieces, "weights": w, "pirls_converged": converged, **extra}
 
     def _pdev(self, eta, u):
         mu = self.family.mean(eta)
@@ -304,31 +308,62 @@ def minimize_glmm(deviance):
     """lme4's two stages; returns (params, converged, optimizers tried, Hessian).
 
     Stage one minimises the nAGQ = 0 deviance over theta (beta inside PIRLS) from lme4's start;
-    stage two minimises the deviance over (theta, beta) from there.  As in the linear core, a
-    singular optimum is checked from seeded random starts and a failed convergence check adds
-    Nelder-Mead; the lowest deviance wins.
+    stage two minimises the deviance over (theta, beta) from there, with beta measured in units
+    of its stage-one standard errors (beta = beta_0 + R^{-1} gamma, R'R the stage-one
+    information), so that a predictor on a large scale does not derail the optimizer.  As in
+    the linear core, a singular optimum is checked from seeded random starts and a failed
+    convergence check adds Nelder-Mead; the lowest deviance wins.  params are (theta, beta);
+    the Hessian is the deviance's in them, for lme4's Hessian-based standard errors.
     """
     design = deviance.design
     nt = deviance.n_theta
     theta0 = _bfgs(deviance.theta_only, start(design), gtol=1e-6)
-    beta0 = deviance.pirls(theta0)["beta"]
-    first = np.concatenate([theta0, beta0])
-    params = _bfgs(deviance, first)
+    stage0 = deviance.pirls(theta0)
+    beta0 = stage0["beta"]
+    if deviance.p:
+        R = linalg.cholesky(2 * stage0["xvx"], lower=False)
+    else:
+        R = np.zeros((0, 0))
+
+    def to_params(x):
+        return np.concatenate([x[:nt], beta0 + linalg.solve_triangular(R, x[nt:])])
+
+    def scaled(x):
+        return deviance(to_params(x))
+
+    x = _bfgs(scaled, np.concatenate([theta0, np.zeros(deviance.p)]))
     tried = ["BFGS (nAGQ = 0 start)", "BFGS"]
-    candidates = [params]
-    converged = is_converged(deviance, params)
-    if is_singular(design, canonical(design, params[:nt])) or not converged:
+    gradient, hessian = derivatives(scaled, x)
+    converged = _passes_check(gradient, hessian)
+    if is_singular(design, canonical(design, x[:nt])) or not converged:
         rng = np.random.default_rng(20240501)
+        candidates = [x]
         for _ in range(2):
             theta = start(design) + rng.normal(0, 0.5, nt)
-            candidates.append(_bfgs(deviance, np.concatenate([theta, params[nt:]]), gtol=1e-5))
+            candidates.append(_bfgs(scaled, np.concatenate([theta, x[nt:]]), gtol=1e-5))
             tried.append("BFGS (random start)")
         if not converged:
-            candidates.append(_nelder_mead(deviance, params))
+            candidates.append(_nelder_mead(scaled, x))
             tried.append("Nelder-Mead")
-        best = min(candidates, key=deviance)
-        params = _bfgs(deviance, best) if best is not params else params
-        converged = is_converged(deviance, params)
-    params = np.concatenate([canonical(design, params[:nt]), params[nt:]])
-    _, hessian = derivatives(deviance, params)
-    return params, converged, tried, hessian
+        best = min(candidates, key=scaled)
+        x = _bfgs(scaled, best) if best is not x else x
+        gradient, hessian = derivatives(scaled, x)
+        converged = _passes_check(gradient, hessian)
+    params = to_params(x)
+    theta = canonical(design, params[:nt])
+    # The Hessian in (theta, beta): gamma = R (beta - beta_0), and a theta whose sign
+    # canonical() flipped flips its rows and columns.
+    T = linalg.block_diag(np.diag(np.where(np.sign(theta) == np.sign(params[:nt]), 1.0, -1.0)),
+                          R)
+    return np.concatenate([theta, params[nt:]]), converged, tried, T.T @ hessian @ T
+
+
+def _passes_check(gradient, hessian):
+    """optimize.is_converged's rule (lme4's checkConv) on an already computed gradient, Hessian."""
+    if not np.all(np.isfinite(gradient)):
+        return False
+    try:
+        scaled = np.abs(linalg.solve_triangular(linalg.cholesky(hessian, lower=False), gradient))
+    except (linalg.LinAlgError, ValueError):
+        scaled = np.abs(gradient)
+    return bool(np.max(np.minimum(scaled, np.abs(gradient))) < GRADIENT_TOLERANCE)
