@@ -33,7 +33,8 @@ from numpy.polynomial import hermite_e
 from scipy import linalg, sparse
 from scipy.special import logsumexp
 
-from mlmcourse.models.deviance import DENSE_LIMIT, _Solver, _lambda_pattern, _level_blocks
+from mlmcourse.models.deviance import DENSE_LIMIT, _block_diagonal, _Solver, _lambda_pattern, \
+    _level_blocks
 from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _nelder_mead, canonical, \
     derivatives, is_singular, start
 
@@ -81,12 +82,14 @@ class GLMMDeviance:
         self.factors = design.factors
         self.n_theta = design.n_theta
         self.single = len(self.factors) == 1
-        if not self.single:
+        self.q = sum(f.size for f in self.factors)
+        if not self.single:  # the first factor eliminated by blocks, as in deviance.py
             self.Z = sparse.hstack([f.z_matrix() for f in self.factors], format="csc")
-            self.q = self.Z.shape[1]
             self._pattern = _lambda_pattern(self.factors)
-        else:
-            self.q = self.factors[0].size
+            self.Z1 = self.factors[0].z_matrix().tocsc()
+            self.Z_rest = sparse.hstack([f.z_matrix() for f in self.factors[1:]], format="csc")
+            self._pattern_rest = _lambda_pattern(self.factors[1:])
+            self.q1 = self.factors[0].size
         nodes, weights = hermite_e.hermegauss(max(self.nagq, 1))
         self._nodes, self._log_weights = nodes, np.log(weights / weights.sum())
         self._u = np.zeros(self.q)       # warm start for the next PIRLS
@@ -111,17 +114,29 @@ class GLMMDeviance:
             return SimpleNamespace(theta=theta, L=L, V=V, factor=factor,
                                    blocks=SimpleNamespace(levels=factor.levels, k=factor.k,
                                                           codes=factor.codes, values=V))
+        pieces = self.design.split_theta(theta)
         rows, cols = self._pattern
         data = np.concatenate([np.tile(f.template(t)[f.tril], len(f.levels))
-                               for f, t in zip(self.factors, self.design.split_theta(theta))])
+                               for f, t in zip(self.factors, pieces)])
         lam = sparse.csr_matrix((data, (rows, cols)), shape=(self.q, self.q))
-        return SimpleNamespace(theta=theta, lam=lam, ZL=(self.Z @ lam).tocsr())
+        first = self.factors[0]
+        L1 = first.template(pieces[0])
+        V1 = first.values @ L1
+        rows, cols = self._pattern_rest
+        data = np.concatenate([np.tile(f.template(t)[f.tril], len(f.levels))
+                               for f, t in zip(self.factors[1:], pieces[1:])])
+        q_rest = self.q - self.q1
+        lam_rest = sparse.csr_matrix((data, (rows, cols)), shape=(q_rest, q_rest))
+        return SimpleNamespace(theta=theta, lam=lam, ZL=(self.Z @ lam).tocsr(), L1=L1,
+                               blocks=SimpleNamespace(levels=first.levels, k=first.k,
+                                                      codes=first.codes, values=V1),
+                               lam_rest=lam_rest, ZL_rest=(self.Z_rest @ lam_rest).tocsc())
 
     def _random_part(self, setup, u):
         if self.single:
             G, k = len(setup.factor.levels), setup.factor.k
             return np.einsum("ij,ij->i", setup.V, u.reshape(G, k)[setup.factor.codes])
-        return setup.ZL @ u
+        return setup.ZL @ u  # u is ordered as Z: the first factor's effects, then the rest
 
     def _solve(self, setup, w, R):
         """Factorise A for weights w; A^{-1} (Z Lambda)' W R, log|L|^2 and the pieces kept."""
@@ -133,10 +148,29 @@ class GLMMDeviance:
             logdet = 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
             solution = np.linalg.solve(A, ZtR)
             return solution.reshape(-1, R.shape[1]), ZtR.reshape(-1, R.shape[1]), logdet, A
-        ZtWZ = (self.Z.T @ sparse.diags(w) @ self.Z).tocsr()
-        solver = _Solver(setup.lam, ZtWZ, DENSE_LIMIT)
-        rhs = setup.ZL.T @ (R * w[:, None])
-        return solver.solve(rhs), rhs, solver.logdet, solver
+        # A = [[B, P], [P', C]] with B block-diagonal (the first factor); the Schur complement
+        # S = C - P' B^{-1} P = Lambda_R' M Lambda_R + I is the linear core's _Solver.
+        m = R.shape[1]
+        sw = np.sqrt(w)
+        ZtZ1, r1 = _level_blocks(setup.blocks, sw, R * sw[:, None])
+        B = ZtZ1 + np.eye(ZtZ1.shape[1])
+        C1 = np.linalg.cholesky(B)
+        Binv = np.linalg.inv(B)
+        L1 = setup.L1
+        E = L1 @ Binv @ L1.T
+        W = sparse.diags(w)
+        Q = (self.Z1.T @ W @ self.Z_rest).tocsr()
+        M = (self.Z_rest.T @ W @ self.Z_rest) - Q.T @ _block_diagonal(E) @ Q
+        solver = _Solver(setup.lam_rest, M, DENSE_LIMIT)
+        logdet = 2 * np.log(np.diagonal(C1, axis1=1, axis2=2)).sum() + solver.logdet
+        r_rest = setup.ZL_rest.T @ (R * w[:, None])
+        t1 = np.einsum("ij,gjk,gkm->gim", L1, Binv, r1).reshape(self.q1, m)
+        x_rest = solver.solve(r_rest - setup.lam_rest.T @ (Q.T @ t1))
+        back = (Q @ (setup.lam_rest @ x_rest)).reshape(r1.shape)
+        x1 = np.einsum("gij,gjm->gim", Binv, r1 - np.einsum("ji,gjm->gim", L1, back))
+        solution = np.vstack([x1.reshape(self.q1, m), x_rest])
+        rhs = np.vstack([r1.reshape(self.q1, m), r_rest])
+        return solution, rhs, logdet, None
 
     # -- PIRLS -------------------------------------------------------------------------
     def pirls(self, theta, beta=None):
@@ -292,8 +326,9 @@ class GLMMDeviance:
         if self.single:
             L = state["setup"].L
             return [L @ np.linalg.inv(state["pieces"]) @ L.T]
-        lam = state["setup"].lam
-        K = lam @ (lam @ state["pieces"].inverse()).T
+        lam, w = state["setup"].lam, state["weights"]
+        solver = _Solver(lam, (self.Z.T @ sparse.diags(w) @ self.Z).tocsr(), DENSE_LIMIT)
+        K = lam @ (lam @ solver.inverse()).T
         out, start_ = [], 0
         for factor in self.factors:
             k, G = factor.k, len(factor.levels)
