@@ -55,7 +55,7 @@ zoo <- list(
   zoo_model("cbpp_period", "cbpp", "cbind(incidence, size - incidence) ~ period + (1 | herd)",
             "binomial"),
   zoo_model("cbpp_incidence_poisson_offset", "cbpp",
-            "incidence ~ period + offset(log(size)) + (1 | herd)", "poisson"),
+            "incidence ~ period + offset(np.log(size)) + (1 | herd)", "poisson"),
   zoo_model("grouseticks_observation_level", "grouseticks",
             "TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION)", "poisson"),
   zoo_model("epil_poisson", "epil", "y ~ trt + lbase + lage + V4 + (1 | subject)", "poisson"),
@@ -86,7 +86,8 @@ optimizers <- list(
 )
 improvement <- 1e-8
 
-r_formula <- function(text) as.formula(gsub("**", "^", text, fixed = TRUE))
+# Python spellings in the formulas: `**` for `^`, `np.log` for `log`.
+r_formula <- function(text) as.formula(gsub("np.", "", gsub("**", "^", text, fixed = TRUE), fixed = TRUE))
 
 fit_once <- function(model, control) {
   glmer(r_formula(model$formula), data = datasets[[model$data]], family = model$family,

@@ -74,8 +74,7 @@ def fit(formula, data, *, reml=None, weights=None, family="gaussian", nagq=1):
     >>> model.varcorr["sd"].round(2).tolist()
     [24.74, 5.92, 25.59]
     """
-    env = patsy.EvalEnvironment.capture(1).with_outer_namespace(
-        {"np": np, "numpy": np, "log": np.log, "exp": np.exp, "sqrt": np.sqrt})  # as in R
+    env = patsy.EvalEnvironment.capture(1).with_outer_namespace({"np": np, "numpy": np})
     family, nagq = check_family(family, nagq, reml, weights)
     if family != "gaussian":  # generalized linear mixed models: glm_result.py and glmm.py
         result, notes = _fit_glmm(formula, data, family, nagq, env)
