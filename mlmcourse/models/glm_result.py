@@ -52,7 +52,7 @@ class GLMMResult(FitResult):
     >>> model = mlmcourse.fit("cbind(incidence, size - incidence) ~ period + (1 | herd)",
     ...                       cbpp, family="binomial")
     >>> round(model.llf, 3), model.fixef["estimate"].round(3).tolist()
-    (-92.027, [-1.398, -0.992, -1.128, -1.58])
+    (-92.026, [-1.399, -0.992, -1.129, -1.58])
     >>> round(float(model.varcorr["sd"].iloc[0]), 3)
     0.642
     """
@@ -327,20 +327,20 @@ class GLMMResult(FitResult):
         Generalized linear mixed model fit by maximum likelihood (Laplace Approximation)
          Family: binomial  ( logit )
         Formula: cbind(incidence, size - incidence) ~ period + (1 | herd)
-             AIC     BIC   logLik  deviance  df.resid
-           194.1   204.2   -92.03     184.1        51
+           AIC    BIC  logLik  deviance  df.resid
+         194.1  204.2  -92.03     184.1        51
         <BLANKLINE>
         Random effects:
          Group  Term       Variance  Std.Dev.
-         herd   Intercept    0.4123    0.6421
+         herd   Intercept    0.4125    0.6423
         Number of obs: 56, groups: herd, 15
         <BLANKLINE>
         Fixed effects:
-                     Estimate  Std. Error  z value  Pr(>|z|)
-         Intercept    -1.3983      0.2312    -6.05   1.47e-09
-         period[T.2]  -0.9919      0.3032    -3.27    0.00107
-         period[T.3]  -1.1282      0.3228    -3.49   0.000474
-         period[T.4]  -1.5797      0.4220    -3.74   0.000182
+                      Estimate  Std. Error  z value  Pr(>|z|)
+         Intercept     -1.3985      0.2325    -6.02  1.79e-09
+         period[T.2]   -0.9923      0.3066    -3.24   0.00121
+         period[T.3]   -1.1287      0.3266    -3.46  0.000549
+         period[T.4]   -1.5803      0.4274    -3.70  0.000218
         """
         method = ("Laplace Approximation" if self.nagq == 1
                   else f"Adaptive Gauss-Hermite Quadrature, nAGQ = {self.nagq}")

@@ -70,7 +70,7 @@ class GLMMDeviance:
     ...                          family="binomial")
     >>> deviance = GLMMDeviance(design, Family("binomial", design.trials))
     >>> round(deviance.theta_only([0.642]), 2)
-    184.05
+    184.11
     """
 
     def __init__(self, design, family, nagq=1):
