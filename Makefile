@@ -6,21 +6,32 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test serve execute reference bench data assignments linkcheck clean
+.PHONY: book pdf test serve execute reference bench data assignments autograders grade linkcheck clean
 
+# --no-compile: byte-compiling every installed module made the install much slower (118 s with
+# the flag against about 200 s without, from pip's cache, under load); Python compiles what is
+# imported, on first use.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
-	$(BIN)/python -m pip install --quiet -c constraints.txt --no-build-isolation --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-compile -c constraints.txt -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -c constraints.txt --no-build-isolation --no-deps -e .
 	touch $@
 
 book: $(STAMP)
+	@scripts/ensure_tex.sh || true
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/python scripts/book_pdf.py --if-tex --into _build/html/_downloads
 	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
+
+# The whole book as one PDF, _build/latex/mlmcourse.pdf (TeX Live: scripts/ensure_tex.sh).
+pdf: $(STAMP)
+	@scripts/ensure_tex.sh
+	$(BIN)/python scripts/book_pdf.py
 
 test: $(STAMP)
 	@scripts/ensure_chromium.sh || true
+	@scripts/ensure_tex.sh || true
 	$(BIN)/python -m pytest -n $(JOBS)
 
 serve: book
@@ -30,18 +41,33 @@ serve: book
 execute: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
 
-reference:
+reference: $(STAMP)
+	$(BIN)/python reference/simulated.py
 	Rscript reference/lme4_reference.R
 	Rscript reference/glmer_reference.R
+	Rscript bench/lme4_scaling.R
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_scaling.py
 
 data: $(STAMP)
 	$(BIN)/python scripts/make_datasets.py
 
 assignments: $(STAMP)
 	$(BIN)/python scripts/build_assignments.py
+
+# The autograder zips for otter grade (Docker) or Gradescope, with this checkout's wheel inside.
+autograders: $(STAMP)
+	$(BIN)/python scripts/build_assignments.py --release
+
+# Grade a folder of submissions without Docker, into results/<assignment>.csv:
+#   make grade ASSIGNMENT=a1-clustered-exams SUBMISSIONS=submissions
+SUBMISSIONS ?= submissions
+RESULTS     ?= results
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "Say which assignment: make grade ASSIGNMENT=a1-clustered-exams SUBMISSIONS=submissions"; exit 2; }
+	$(BIN)/python scripts/grade_submissions.py $(ASSIGNMENT) $(SUBMISSIONS) --output-dir $(RESULTS)
 
 linkcheck: $(STAMP)
 	$(BIN)/jupyter-book build . --builder linkcheck

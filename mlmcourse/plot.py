@@ -26,7 +26,7 @@ from mlmcourse.models import FitResult, fit
 from mlmcourse.pooling import pooling as pooled_estimates
 
 __all__ = ["lines", "spaghetti", "lattice", "pooling", "shrinkage",
-           "caterpillar", "diagnostics", "variance_partition"]
+           "caterpillar", "diagnostics", "variance_partition", "covariance_heatmaps"]
 
 _KINDS = {
     "intercepts": "varying intercepts",
@@ -300,8 +300,13 @@ def spaghetti(data, *, x, y, group, overall=False, ax=None):
 
 
 def lattice(data, *, x, y, group, groups=None, col_wrap=None, max_panels=36,
-            line=True):
+            line=True, model=None):
     """Draw one small panel per group with its points and its own regression line.
+
+    With a fitted `model`, each panel also shows the model's fitted trajectory for
+    that group (fixed part plus the group's conditional modes, at the group's own
+    x values): a growth-curve lattice that sets each group's own least-squares
+    line (no pooling) beside the multilevel model's (partial pooling).
 
     Parameters
     ----------
@@ -318,6 +323,11 @@ def lattice(data, *, x, y, group, groups=None, col_wrap=None, max_panels=36,
     line : bool, default True
         Draw each group's own least-squares line over the range of its own
         x values (needs at least two distinct x values in every group drawn).
+    model : mlmcourse.FitResult, optional
+        A model fitted to these data with `group` as a grouping factor; its
+        predictions (``model.predict`` on each group's rows) are joined by a line
+        in each panel, in the partial-pooling colour, and the least-squares lines
+        switch to the no-pooling colour. A legend above the panels says which is which.
 
     Returns
     -------
@@ -331,6 +341,11 @@ def lattice(data, *, x, y, group, groups=None, col_wrap=None, max_panels=36,
     >>> fig = mlmcourse.plot.lattice(sleep, x="Days", y="Reaction", group="Subject")
     >>> len(fig.axes)
     18
+    >>> model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
+    >>> fig = mlmcourse.plot.lattice(sleep, x="Days", y="Reaction", group="Subject",
+    ...                              groups=["308", "309"], model=model)
+    >>> [len(ax.lines) for ax in fig.axes]
+    [2, 2]
     """
     _style.check_dataframe(data, "lattice")
     _style.check_columns(data, {"x": x, "y": y, "group": group}, numeric=("x", "y"))
@@ -340,26 +355,45 @@ def lattice(data, *, x, y, group, groups=None, col_wrap=None, max_panels=36,
                        "or draw them all in one panel with spaghetti()")
     frame = frame[frame[group].isin(levels)]
     coefs = _fit_lines(frame, x, y, group, "both") if line else None
+    predicted = _lattice_predictions(model, frame, group) if model is not None else None
     ncols = col_wrap or min(len(levels), 6)
     nrows = -(-len(levels) // ncols)
+    own = dict(color=_style.NO_POOL_COLOUR if model is not None else _style.PARTIAL_COLOUR,
+               lw=1.6, label="own least-squares line")
     with _style.figure_context():
         fig, axes = plt.subplots(
             nrows, ncols, sharex=True, sharey=True, squeeze=False, layout="constrained",
-            figsize=(_style.TEXT_WIDTH, 0.5 + 1.35 * nrows * min(1.0, 6 / ncols)))
+            figsize=(_style.TEXT_WIDTH, 0.5 + 1.35 * nrows * min(1.0, 6 / ncols)
+                     + (0.3 if model is not None else 0)))
         for ax, level in zip(axes.ravel(), levels):
-            rows = frame[frame[group] == level]
+            rows = frame[frame[group] == level].sort_values(x, kind="stable")
             ax.scatter(rows[x], rows[y], s=9, color=_style.POINT_COLOUR, linewidths=0)
             if line:
                 a, b = coefs.loc[level]
                 grid = np.array([rows[x].min(), rows[x].max()])
-                ax.plot(grid, a + b * grid, color=_style.PARTIAL_COLOUR, lw=1.6)
+                ax.plot(grid, a + b * grid, **own)
+            if predicted is not None:
+                ax.plot(rows[x], predicted.loc[rows.index], color=_style.PARTIAL_COLOUR,
+                        lw=1.6, ls="--" if line else "-", label="multilevel model")
             ax.set_title(str(level), pad=2)
             ax.tick_params(labelsize=8)
         for ax in axes.ravel()[len(levels):]:
             ax.remove()
         fig.supxlabel(x, fontsize=10)
         fig.supylabel(y, fontsize=10)
+        if model is not None:
+            fig.legend(*axes.ravel()[0].get_legend_handles_labels(), loc="outside upper center",
+                       ncols=2)
     return fig
+
+
+def _lattice_predictions(model, frame, group):
+    """The model's predictions (with the groups' conditional modes) for the rows drawn."""
+    result = _check_model(model, "lattice")
+    if group not in result.group_names:
+        raise ValueError(f"lattice(): group={group!r} is not a grouping factor of the model; "
+                         f"it has {', '.join(map(repr, result.group_names))}.")
+    return result.predict(frame)
 
 
 def _check_panel_count(levels, group, max_panels, function, alternative):
@@ -859,3 +893,95 @@ def _variance_shares(result):
 
 def _percent():
     return PercentFormatter(xmax=1)
+
+
+# ---------------------------------------------------------------------------
+# covariance matrices
+
+
+def covariance_heatmaps(matrices, *, fmt=".2f", annotate=True, cmap="viridis"):
+    """Draw square covariance (or correlation) matrices side by side on one colour scale.
+
+    Made to set the covariance over time that the data show beside the one each
+    model implies: compound symmetry for a random intercept, variances that grow
+    with time for a random slope. Each panel is one matrix, labelled with its
+    key; all panels share the colour scale, so equal colours are equal values.
+
+    Parameters
+    ----------
+    matrices : dict of str to pandas.DataFrame
+        Panel label to a square matrix whose index and columns are the same
+        labels (for example the times of measurement), in the order drawn.
+    fmt : str, default ".2f"
+        Format of the numbers written in the cells.
+    annotate : bool, default True
+        Write each cell's value in it.
+    cmap : str, default "viridis"
+        A matplotlib colour map; the default is perceptually uniform and
+        readable by colour-blind readers and in greyscale.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One Axes per matrix, then one colour bar.
+
+    Examples
+    --------
+    >>> import mlmcourse, pandas as pd
+    >>> times = [0, 1, 2]
+    >>> flat = pd.DataFrame(1.0, index=times, columns=times)
+    >>> growing = pd.DataFrame([[1, 1, 1], [1, 2, 2], [1, 2, 3]], index=times, columns=times)
+    >>> fig = mlmcourse.plot.covariance_heatmaps({"flat": flat, "growing": growing})
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['flat', 'growing']
+    """
+    panels = _check_matrices(matrices)
+    values = np.concatenate([m.to_numpy(float).ravel() for m in panels.values()])
+    low, high = np.nanmin(values), np.nanmax(values)
+    n = len(panels)
+    with _style.figure_context():
+        fig, axes = plt.subplots(1, n, squeeze=False, layout="constrained",
+                                 figsize=(min(_style.TEXT_WIDTH, 0.8 + 2.4 * n), 2.7))
+        for ax, (label, matrix) in zip(axes.ravel(), panels.items()):
+            image = _heatmap(ax, matrix, low, high, cmap, fmt if annotate else None)
+            ax.set_title(label, pad=3)
+        fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.85, pad=0.02)
+    return fig
+
+
+def _check_matrices(matrices):
+    if not isinstance(matrices, dict) or not matrices:
+        raise TypeError("covariance_heatmaps() needs a non-empty dict of panel label to "
+                        f"square DataFrame, not {type(matrices).__name__}.")
+    for label, matrix in matrices.items():
+        if not isinstance(matrix, pd.DataFrame):
+            raise TypeError(f"covariance_heatmaps(): matrix {label!r} must be a pandas "
+                            f"DataFrame, not {type(matrix).__name__}.")
+        if matrix.shape[0] != matrix.shape[1] or list(matrix.index) != list(matrix.columns):
+            raise ValueError(f"covariance_heatmaps(): matrix {label!r} must be square with "
+                             f"the same labels on its rows and columns; it is "
+                             f"{matrix.shape[0]} x {matrix.shape[1]}.")
+        if not all(pd.api.types.is_numeric_dtype(t) for t in matrix.dtypes):
+            raise TypeError(f"covariance_heatmaps(): matrix {label!r} must hold numbers.")
+    return matrices
+
+
+def _heatmap(ax, matrix, low, high, cmap, fmt):
+    values = matrix.to_numpy(float)
+    image = ax.imshow(values, vmin=low, vmax=high, cmap=cmap)
+    ticks = np.arange(len(matrix))
+    labels = [f"{v:g}" if isinstance(v, (int, float, np.number)) else str(v)
+              for v in matrix.index]
+    ax.set_xticks(ticks, labels, fontsize=8)
+    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
+    ax.grid(False)
+    if fmt is not None:
+        middle = low + (high - low) / 2
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                ax.text(j, i, format(value, fmt), ha="center", va="center",
+                        fontsize=7 if len(matrix) > 5 else 8,
+                        color="black" if value > middle else "white")
+    return image

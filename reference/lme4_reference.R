@@ -33,16 +33,28 @@ datasets <- list(
   sleepstudy = read_course_csv("sleepstudy", "Subject"),
   radon      = read_course_csv("radon", "county"),
   hsb        = read_course_csv("hsb", c("school", "sector")),
-  pastes     = read_course_csv("pastes", c("batch", "cask", "sample"))
+  pastes     = read_course_csv("pastes", c("batch", "cask", "sample")),
+  egsingle   = read_course_csv("egsingle", c("child", "school")),
+  insteval   = read_course_csv("insteval", c("s", "d", "dept"))
 )
+
+# Simulated designs, written by reference/simulated.py (`make reference` runs it first).
+read_simulated <- function(name, factors) {
+  path <- file.path("reference", ".cache", paste0(name, ".csv"))
+  if (!file.exists(path)) stop("cannot find ", path, "; run python reference/simulated.py first")
+  data <- read.csv(path, stringsAsFactors = FALSE)
+  for (column in factors) data[[column]] <- factor(data[[column]])
+  data
+}
+datasets[["simulated:crossed_100000"]] <- read_simulated("crossed_100000", c("a", "b"))
 
 # ---- the zoo ---------------------------------------------------------------
 # `formula` is written exactly as Python's mlmcourse.fit receives it.
 # `rename` maps lme4's name for a grouping factor to the name as written in the
 # formula (lme4 calls the inner factor of `batch/cask` "cask:batch").
 
-zoo_model <- function(id, data, formula, reml, rename = character(0)) {
-  list(id = id, data = data, formula = formula, reml = reml, rename = rename)
+zoo_model <- function(id, data, formula, reml, rename = character(0), weights = NULL) {
+  list(id = id, data = data, formula = formula, reml = reml, rename = rename, weights = weights)
 }
 
 zoo <- list(
@@ -68,7 +80,33 @@ zoo <- list(
   zoo_model("hsb_female_slopes_singular_reml", "hsb",
             "mathach ~ cses * (sector + meanses) + female + (cses + female | school)", TRUE),
   zoo_model("pastes_nested_reml", "pastes", "strength ~ 1 + (1 | batch/cask)", TRUE,
-            rename = c("cask:batch" = "batch:cask"))
+            rename = c("cask:batch" = "batch:cask")),
+  # ---- growth-models chapter ----
+  zoo_model("growth_means_reml", "egsingle", "math ~ 1 + (1 | child)", TRUE),
+  zoo_model("growth_linear_reml", "egsingle", "math ~ year + (year | child)", TRUE),
+  zoo_model("growth_parallel_reml", "egsingle", "math ~ year + (1 | child)", TRUE),
+  zoo_model("growth_from_start_reml", "egsingle",
+            "math ~ I(year + 1.5) + (I(year + 1.5) | child)", TRUE),
+  zoo_model("growth_from_end_reml", "egsingle",
+            "math ~ I(year - 2.5) + (I(year - 2.5) | child)", TRUE),
+  zoo_model("growth_ethnic_reml", "egsingle",
+            "math ~ year * (black + hispanic) + (year | child)", TRUE),
+  zoo_model("growth_quadratic_reml", "egsingle",
+            "math ~ year + I(year * year) + (year | child)", TRUE),
+  zoo_model("growth_piecewise_reml", "egsingle",
+            "math ~ year + I((year > 0.5) * (year - 0.5)) + (year | child)", TRUE),
+  zoo_model("growth_retained_reml", "egsingle", "math ~ year + retained + (year | child)", TRUE),
+  # ---- the fitting core: crossed slopes, prior weights, an offset, large crossed designs ----
+  zoo_model("insteval_crossed_reml", "insteval", "y ~ service + (1 | s) + (1 | d) + (1 | dept)", TRUE),
+  zoo_model("insteval_crossed_slopes_reml", "insteval",
+            "y ~ service + (1 | s) + (1 | d) + (service | dept)", TRUE),
+  zoo_model("hsb_size_weights_reml", "hsb", "mathach ~ ses + (ses | school)", TRUE, weights = "size"),
+  zoo_model("hsb_size_weights_ml", "hsb", "mathach ~ ses + (1 | school)", FALSE, weights = "size"),
+  zoo_model("radon_uranium_offset_reml", "radon",
+            "log_radon ~ floor + offset(0.7 * uranium) + (1 | county)", TRUE),
+  zoo_model("simulated_crossed_1e5_ml", "simulated:crossed_100000", "y ~ x + (1 | a) + (1 | b)", FALSE),
+  zoo_model("growth_retained_split_reml", "egsingle",
+            "math ~ year + I(retained - retained_mean) + retained_mean + (year | child)", TRUE)
 )
 
 # ---- fitting ---------------------------------------------------------------
@@ -85,8 +123,13 @@ optimizers <- list(
 improvement <- 1e-8
 
 fit_once <- function(model, control) {
-  lmer(as.formula(model$formula), data = datasets[[model$data]], REML = model$reml,
-       control = control)
+  data <- datasets[[model$data]]
+  if (is.null(model$weights)) {
+    return(lmer(as.formula(model$formula), data = data, REML = model$reml, control = control))
+  }
+  data$.weights <- data[[model$weights]]
+  lmer(as.formula(model$formula), data = data, REML = model$reml, control = control,
+       weights = .weights)
 }
 
 fit_quietly <- function(model, control) {
@@ -162,6 +205,7 @@ reference_entry <- function(model, fit) {
     data = model$data,
     formula = model$formula,
     reml = model$reml,
+    weights = model$weights,
     fixef = fixef_rows(fit),
     varcorr = varcorr_rows(fit, model$rename),
     sigma = sigma(fit),

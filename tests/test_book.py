@@ -1,10 +1,12 @@
 """The book builds without a single Sphinx warning, offline, from the stored outputs."""
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import mlmcourse
 from book_toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +59,52 @@ def test_student_assignments_are_downloadable_but_no_solutions_are_published(htm
     for notebook in (ROOT / "assignments").rglob("*.ipynb"):
         if "student" not in notebook.parts:  # masters and autograder copies hold the solutions
             assert notebook.read_text() not in published_notebooks, notebook
+
+
+# The data page (chapters/datasets.md, filled in at build time by scripts/datasets_page.py).
+
+def data_sections(html):
+    """Each data set section of the built data page, by name: its HTML."""
+    page = (html / "chapters" / "datasets.html").read_text()
+    parts = re.split(r'<span id="data-([A-Za-z0-9_]+)"></span>', page)
+    return {name: body.split('<span id="data-')[0] for name, body in zip(parts[1::2], parts[2::2])}
+
+
+def test_the_data_page_shows_every_shipped_data_set_and_no_other(html):
+    shipped = {path.stem for path in (ROOT / "data").glob("*.csv")}
+    assert set(mlmcourse.list_datasets()["name"]) == shipped
+    assert set(data_sections(html)) == shipped
+
+
+def test_the_data_page_counts_each_data_sets_rows_and_groups(html):
+    for name, section in data_sections(html).items():
+        data = mlmcourse.load_dataset(name)
+        assert f"<strong>Rows:</strong> {len(data):,};" in section, name
+        assert f"<strong>columns:</strong> {data.shape[1]};" in section, name
+        groups = re.search(r"<strong>groups:</strong>(.*?)\.\s*<br", section, re.S).group(1)
+        counts = re.findall(r'([\d,]+) <code[^>]*><span class="pre">([^<]+)</span></code>', groups)
+        assert counts, name
+        assert {column: int(count.replace(",", "")) for count, column in counts} == \
+            {column: data[column].nunique() for _, column in counts}, name
+
+
+def test_the_data_page_documents_every_column_with_source_and_licence(html):
+    for name, section in data_sections(html).items():
+        text = re.sub(r"<[^>]+>", "", section)
+        assert "Source:" in text and "Licence:" in text, name
+        for column in mlmcourse.load_dataset(name).columns:
+            assert re.search(rf"<td><p><code[^>]*><span class=\"pre\">{re.escape(column)}</span></code></p></td>",
+                             section), (name, column)
+
+
+def test_the_data_page_links_every_chapter_and_assignment_that_loads_the_data(html):
+    notebooks = [ROOT / f"{file}.ipynb" for file in toc_files() if (ROOT / f"{file}.ipynb").is_file()]
+    masters = [path for path in (ROOT / "assignments").glob("*/*.ipynb") if path.stem == path.parent.name]
+    sections = data_sections(html)
+    for name, section in sections.items():
+        call = f'load_dataset(\\"{name}\\")'  # as the notebook's JSON stores the code
+        for notebook in notebooks:
+            linked = f'href="{notebook.stem}.html"' in section
+            assert linked == (call in notebook.read_text()), (name, notebook.name)
+        used_by_assignments = sum(call in master.read_text() for master in masters)
+        assert section.count('href="assignments.html"') == used_by_assignments, name

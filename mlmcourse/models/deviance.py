@@ -32,6 +32,7 @@ from scipy import linalg, sparse
 from scipy.sparse import linalg as splinalg
 
 DENSE_LIMIT = 4000  # a Schur complement with more rows than this is factorised sparse
+PLAN_LIMIT = 30_000_000  # most products kept to form P'EP by one bincount
 
 
 class ProfiledDeviance:
@@ -76,15 +77,24 @@ class ProfiledDeviance:
         self.rest = factors[1:] if path == "blocked" else factors
         if self.first is not None:
             self.ZtZ1, self.ZtXy1 = _level_blocks(self.first, sw, Xy)
+            self.ZtZ1_entries = [[np.ascontiguousarray(self.ZtZ1[:, a, b])[None]
+                                  for b in range(self.first.k)] for a in range(self.first.k)]
         if self.rest:
             Z_rest = sparse.hstack([f.z_matrix(sw) for f in self.rest], format="csc")
             self.ZtZ_RR = (Z_rest.T @ Z_rest).tocsr()
             self.ZtXy_R = Z_rest.T @ Xy
             self.q_rest = Z_rest.shape[1]
             self._lambda_pattern = _lambda_pattern(self.rest)
+            self.dense_rest = self.q_rest <= dense_limit
+            self.scalar_rest = all(f.k == 1 for f in self.rest)
+            self._plan = None
             if self.first is not None:
                 self.ZtZ_1R = (self.first.z_matrix(sw).T @ Z_rest).tocsr()
                 self.ZtZ_R1 = self.ZtZ_1R.T.tocsr()
+                if self.dense_rest:
+                    self._plan = _sandwich_plan(self.ZtZ_1R, self.first.k, self.q_rest)
+            if self.dense_rest:
+                self.ZtZ_RR = self.ZtZ_RR.toarray()
 
     # -- the deviance -----------------------------------------------------------
     def __call__(self, theta):
@@ -94,6 +104,39 @@ class ProfiledDeviance:
         except (np.linalg.LinAlgError, linalg.LinAlgError, RuntimeError, ValueError):
             return np.inf
         return state["deviance"]
+
+    def many(self, thetas):
+        """The deviance at each row of `thetas`, in one batch when there is one factor."""
+        thetas = np.atleast_2d(np.asarray(thetas, float))
+        if self.rest or self.first is None:
+            return np.array([self(t) for t in thetas])
+        with np.errstate(all="ignore"):
+            try:
+                return self._many_one_factor(thetas)
+            except np.linalg.LinAlgError:  # one bad row: evaluate them one by one
+                return np.array([self(t) for t in thetas])
+
+    def _many_one_factor(self, thetas):
+        f, p = self.first, self.p
+        L = np.zeros((len(thetas), f.k, f.k))
+        L[:, f.tril[0], f.tril[1]] = thetas
+        logdet, E = self._first_pieces(L)
+        M = self.XytXy - self._quadratic(E)
+        xvx, xvy = M[:, :p, :p], M[:, :p, p]
+        beta = np.linalg.solve(xvx, xvy[..., None])[..., 0] if p else np.zeros((len(M), 0))
+        pwrss = M[:, p, p] - np.einsum("mi,mi->m", xvy, beta)
+        values = np.full(len(M), np.inf)
+        good = pwrss > 0
+        if not self.reml:
+            n = self.n
+            values[good] = (logdet - self.log_weights
+                            + n * (1 + np.log(2 * np.pi * pwrss / n)))[good]
+        else:
+            m = self.n - self.p
+            logdet_x = np.linalg.slogdet(xvx)[1] if p else 0.0
+            values[good] = (logdet - self.log_weights + logdet_x
+                            + m * (1 + np.log(2 * np.pi * pwrss / m)))[good]
+        return np.where(np.isfinite(values), values, np.inf)
 
     def factorize(self, theta):
         """Factorise A(theta) and solve for beta; a dict with everything the result needs."""
@@ -130,28 +173,72 @@ class ProfiledDeviance:
     def _eliminate_first(self, theta, state):
         """The first factor's block-diagonal part; returns its share of [X y]' V^{-1} [X y]."""
         L = self.first.template(theta)
-        B = np.einsum("ji,gjk,kl->gil", L, self.ZtZ1, L) + np.eye(L.shape[0])
-        C = np.linalg.cholesky(B)
-        E = L @ np.linalg.inv(B) @ L.T  # Lambda_1 B^{-1} Lambda_1', per level
-        EZ = E @ self.ZtXy1
-        state.update(L1=L, E=E, EZ=EZ)
-        state["logdet"] += 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
-        return np.einsum("gkp,gkq->pq", self.ZtXy1, EZ)
+        logdet, E = self._first_pieces(L[None])
+        if not np.isfinite(logdet[0]):
+            raise np.linalg.LinAlgError("B is not positive definite")
+        E_levels = np.moveaxis(E[:, :, 0], 2, 0)  # (levels, k, k)
+        state.update(L1=L, E=E_levels, EZ=E_levels @ self.ZtXy1)
+        state["logdet"] += logdet[0]
+        return self._quadratic(E)[0]
+
+    def _first_pieces(self, L):
+        """log|B| and E = Lambda_1 B^{-1} Lambda_1' for each template in L (m, k, k).
+
+        Everything is unrolled over the k x k entries and vectorised over the levels (and the
+        m templates): numpy's stacked matmul and inverse are slow on many tiny matrices.
+        E has the layout (k, k, m, levels); log|B| is NaN where B is not positive
+        definite.
+        """
+        k, A = L.shape[1], self.ZtZ1_entries
+        Lc = [[L[:, a, b][:, None] for b in range(k)] for a in range(k)]
+        AL = [[sum(A[c][d] * Lc[d][b] for d in range(k)) for b in range(k)] for c in range(k)]
+        B = [[sum(Lc[c][a] * AL[c][b] for c in range(k)) + (a == b) for b in range(k)]
+             for a in range(k)]
+        logdet, B_inv = _spd_logdet_inverse(B)
+        LB = [[sum(Lc[a][c] * B_inv[c][d] for c in range(k)) for d in range(k)] for a in range(k)]
+        E = np.array([[sum(LB[a][d] * Lc[b][d] for d in range(k)) for b in range(k)]
+                      for a in range(k)])
+        return logdet, E
+
+    def _quadratic(self, E):
+        """sum over levels of z' E z, z = Z_1'W[X y] per level: (m, p + 1, p + 1)."""
+        k, z = E.shape[0], self.ZtXy1
+        out = 0.0
+        for a in range(k):
+            for b in range(k):
+                out = out + np.swapaxes(z[:, a, :], 0, 1)[None] @ (E[a, b][:, :, None] * z[:, b, :])
+        return out
 
     def _schur(self, thetas, state):
         """The other factors: their Schur complement S, factorised; returns r' S^{-1} r."""
         lam = self._lambda_rest(thetas)
         M, rhs = self.ZtZ_RR, self.ZtXy_R
         if self.first is not None:
-            EP = _block_diagonal(state["E"]) @ self.ZtZ_1R
-            M = M - self.ZtZ_R1 @ EP
+            M = M - self._pep(state["E"])
             rhs = rhs - self.ZtZ_R1 @ state["EZ"].reshape(-1, rhs.shape[1])
-            state["EP"] = EP
-        r = lam.T @ rhs
-        solver = _Solver(lam, M, self.dense_limit)
+        if self.dense_rest and self.scalar_rest:  # Lambda_R is diagonal
+            scale = lam.diagonal()
+            S = M * np.outer(scale, scale) + np.eye(self.q_rest)
+            r = rhs * scale[:, None]
+        elif self.dense_rest:
+            S = lam.T @ (lam.T @ M).T + np.eye(self.q_rest)
+            r = lam.T @ rhs
+        else:
+            S = lam.T @ M @ lam + sparse.identity(self.q_rest, format="csr")
+            r = lam.T @ rhs
+        solver = _Solver(S)
         state.update(lam_rest=lam, rhs_rest=r, solver=solver)
         state["logdet"] += solver.logdet
         return r.T @ solver.solve(r)
+
+    def _pep(self, E):
+        """P' E P with P = Z_1'WZ_R and E block-diagonal: dense by one bincount, or sparse."""
+        if self._plan is not None:
+            target, block, product = self._plan
+            values = np.bincount(target, E.ravel()[block] * product, self.q_rest ** 2)
+            return values.reshape(self.q_rest, self.q_rest)
+        out = self.ZtZ_R1 @ (_block_diagonal(E) @ self.ZtZ_1R)
+        return out.toarray() if self.dense_rest else out
 
     def _lambda_rest(self, thetas):
         rows, cols = self._lambda_pattern
@@ -189,7 +276,7 @@ class ProfiledDeviance:
         if self.first is not None:
             blocks = state["E"].copy()
             if K is not None:
-                EP = state["EP"]
+                EP = _block_diagonal(state["E"]) @ self.ZtZ_1R
                 blocks += _block_products(EP, EP @ K, self.first.k)
             out.append(blocks)
         start = 0
@@ -202,21 +289,17 @@ class ProfiledDeviance:
 
 
 class _Solver:
-    """S = Lambda' M Lambda + I: S^{-1} b and log|S|, by dense Cholesky or sparse LU."""
+    """S^{-1} b and log|S| for the Schur complement: dense Cholesky, or sparse LU if S is sparse."""
 
-    def __init__(self, lam, M, dense_limit):
-        self.size = lam.shape[0]
-        if self.size <= dense_limit:
-            self.dense = True
-            dense_M = M.toarray() if sparse.issparse(M) else M
-            S = lam.T @ (lam.T @ dense_M).T + np.eye(self.size)
+    def __init__(self, S):
+        self.size = S.shape[0]
+        self.dense = not sparse.issparse(S)
+        if self.dense:
             self.factor = linalg.cho_factor(S, lower=True, check_finite=False)
             self.logdet = 2 * np.log(np.diag(self.factor[0])).sum()
         else:
-            self.dense = False
-            S = (lam.T @ M @ lam + sparse.identity(self.size, format="csr")).tocsc()
-            self.factor = splinalg.splu(S, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                                        options={"SymmetricMode": True})
+            self.factor = splinalg.splu(S.tocsc(), permc_spec="MMD_AT_PLUS_A",
+                                        diag_pivot_thresh=0.0, options={"SymmetricMode": True})
             diagonal = self.factor.U.diagonal()
             if np.any(diagonal <= 0):
                 raise np.linalg.LinAlgError("Schur complement is not positive definite")
@@ -229,6 +312,33 @@ class _Solver:
 
     def inverse(self):
         return self.solve(np.eye(self.size))
+
+
+def _spd_logdet_inverse(B):
+    """log-determinant and inverse of symmetric positive definite k x k matrices, unrolled.
+
+    `B` is a k x k nested list of equally shaped arrays (one matrix per element); returns the
+    log-determinants (NaN where a matrix is not positive definite) and the inverse in the same
+    nested layout, by Cholesky's algorithm written out entry by entry.
+    """
+    k = len(B)
+    C = [[None] * k for _ in range(k)]
+    for j in range(k):
+        d = B[j][j] - sum(C[j][s] ** 2 for s in range(j))
+        C[j][j] = np.sqrt(np.where(d > 0, d, np.nan))
+        for i in range(j + 1, k):
+            C[i][j] = (B[i][j] - sum(C[i][s] * C[j][s] for s in range(j))) / C[j][j]
+    logdet = 2 * sum(np.log(C[j][j]) for j in range(k)).sum(axis=-1)
+    C_inv = [[None] * k for _ in range(k)]
+    for i in range(k):
+        C_inv[i][i] = 1 / C[i][i]
+        for j in range(i):
+            C_inv[i][j] = -sum(C[i][s] * C_inv[s][j] for s in range(j, i)) / C[i][i]
+    inverse = [[None] * k for _ in range(k)]
+    for a in range(k):
+        for b in range(a + 1):
+            inverse[a][b] = inverse[b][a] = sum(C_inv[s][a] * C_inv[s][b] for s in range(a, k))
+    return logdet, inverse
 
 
 def _level_blocks(factor, sw, Xy):
@@ -255,6 +365,38 @@ def _lambda_pattern(factors):
         cols.append((offsets + f.tril[1]).ravel())
         start += f.size
     return np.concatenate(rows), np.concatenate(cols)
+
+
+def _sandwich_plan(P, k, q):
+    """How to form P' E P for any block-diagonal E (k x k blocks) by one bincount.
+
+    Every pair of stored entries in rows (g, a) and (g, b) of P adds
+    E_g[a, b] P[(g, a), i] P[(g, b), j] to entry (i, j); the plan lists, for each pair, the
+    flat target i * q + j, the flat index of E_g[a, b] and the product.  None when the plan
+    would hold more than PLAN_LIMIT pairs (then P'EP is formed by sparse products).
+    """
+    P = P.tocsr()
+    P.sort_indices()
+    lengths = np.diff(P.indptr)
+    G = P.shape[0] // k
+    by_level = lengths.reshape(G, k)
+    if sum(int((by_level[:, a] * by_level[:, b]).sum()) for a in range(k) for b in range(k)) \
+            > PLAN_LIMIT:
+        return None
+    targets, blocks, products = [], [], []
+    for a in range(k):
+        for b in range(k):
+            rows_a, rows_b = np.arange(G) * k + a, np.arange(G) * k + b
+            la, lb = lengths[rows_a], lengths[rows_b]
+            counts = la * lb
+            level = np.repeat(np.arange(G), counts)
+            t = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            first = P.indptr[rows_a][level] + t // np.maximum(lb[level], 1)
+            second = P.indptr[rows_b][level] + t % np.maximum(lb[level], 1)
+            targets.append(P.indices[first].astype(np.int64) * q + P.indices[second])
+            blocks.append(level * k * k + a * k + b)
+            products.append(P.data[first] * P.data[second])
+    return np.concatenate(targets), np.concatenate(blocks), np.concatenate(products)
 
 
 def _block_diagonal(blocks):

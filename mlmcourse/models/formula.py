@@ -278,7 +278,7 @@ def _random_terms(left, piece):
     """The expressions of a random term's left side, "1" first when present."""
     intercept = True
     terms = []
-    for part in _split_top(left.replace("-", "+-"), "+"):
+    for part in _split_top(_minus_as_plus(left), "+"):
         part = part.strip()
         if part.startswith("-"):
             part = "-" + part[1:].strip()
@@ -298,6 +298,15 @@ def _random_terms(left, piece):
         raise FormulaError(f"The random term {piece!r} has no terms left after removing the "
                            "intercept.")
     return tuple(terms)
+
+
+def _minus_as_plus(text):
+    """``a - b`` as ``a +- b``, for minus signs outside parentheses only (``I(x - 1)`` stays)."""
+    out, depth = [], 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        out.append("+-" if char == "-" and depth == 0 else char)
+    return "".join(out)
 
 
 def _expand_groups(right, piece):

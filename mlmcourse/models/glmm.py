@@ -161,7 +161,7 @@ class GLMMDeviance:
         W = sparse.diags(w)
         Q = (self.Z1.T @ W @ self.Z_rest).tocsr()
         M = (self.Z_rest.T @ W @ self.Z_rest) - Q.T @ _block_diagonal(E) @ Q
-        solver = _Solver(setup.lam_rest, M, DENSE_LIMIT)
+        solver = _schur_solver(setup.lam_rest, M)
         logdet = 2 * np.log(np.diagonal(C1, axis1=1, axis2=2)).sum() + solver.logdet
         r_rest = setup.ZL_rest.T @ (R * w[:, None])
         t1 = np.einsum("ij,gjk,gkm->gim", L1, Binv, r1).reshape(self.q1, m)
@@ -327,7 +327,7 @@ class GLMMDeviance:
             L = state["setup"].L
             return [L @ np.linalg.inv(state["pieces"]) @ L.T]
         lam, w = state["setup"].lam, state["weights"]
-        solver = _Solver(lam, (self.Z.T @ sparse.diags(w) @ self.Z).tocsr(), DENSE_LIMIT)
+        solver = _schur_solver(lam, (self.Z.T @ sparse.diags(w) @ self.Z).tocsr())
         K = lam @ (lam @ solver.inverse()).T
         out, start_ = [], 0
         for factor in self.factors:
@@ -337,6 +337,29 @@ class GLMMDeviance:
             start_ += factor.size
         return out
 
+def _schur_solver(lam, M, dense_limit=DENSE_LIMIT):
+    """The linear core's _Solver for S = Lambda' M Lambda + I: dense up to `dense_limit` rows."""
+    size = lam.shape[0]
+    if size <= dense_limit:
+        dense_M = M.toarray() if sparse.issparse(M) else np.asarray(M)
+        return _Solver(lam.T @ (lam.T @ dense_M).T + np.eye(size))
+    return _Solver((lam.T @ M @ lam + sparse.identity(size, format="csr")).tocsc())
+
+
+class _OneByOne:
+    """A function of the parameters with the ``many`` that optimize.py's helpers batch through.
+
+    PIRLS warm-starts from the last mode, so the points are evaluated one by one, in order.
+    """
+
+    def __init__(self, function, n_theta):
+        self.function, self.n_theta = function, n_theta
+
+    def __call__(self, x):
+        return self.function(x)
+
+    def many(self, points):
+        return np.array([self.function(x) for x in np.atleast_2d(points)])
 
 
 def minimize_glmm(deviance):
@@ -352,7 +375,7 @@ def minimize_glmm(deviance):
     """
     design = deviance.design
     nt = deviance.n_theta
-    theta0 = _bfgs(deviance.theta_only, start(design), gtol=1e-6)
+    theta0 = _bfgs(_OneByOne(deviance.theta_only, nt), start(design), gtol=1e-6)
     stage0 = deviance.pirls(theta0)
     beta0 = stage0["beta"]
     if deviance.p:
@@ -363,8 +386,7 @@ def minimize_glmm(deviance):
     def to_params(x):
         return np.concatenate([x[:nt], beta0 + linalg.solve_triangular(R, x[nt:])])
 
-    def scaled(x):
-        return deviance(to_params(x))
+    scaled = _OneByOne(lambda x: deviance(to_params(x)), nt)
 
     x = _bfgs(scaled, np.concatenate([theta0, np.zeros(deviance.p)]))
     tried = ["BFGS (nAGQ = 0 start)", "BFGS"]

@@ -9,7 +9,10 @@ pass through zero instead of sticking to a bound (the trap that leaves a bounded
 corner).  Convergence is judged as lme4's ``checkConv`` judges it: the gradient and Hessian of
 the deviance by central differences, the gradient scaled by the Cholesky factor of the Hessian,
 and the largest of ``min(|scaled|, |gradient|)`` below 0.002; so a deviance that grows with the
-number of rows does not raise false alarms, and a badly scaled theta does not either.
+number of rows does not raise false alarms.  Optimisation and check both work in well-scaled
+coordinates, theta times the root mean square of its random-effect column, so that a slope on
+a predictor measured in tiny units (theta near 1e-5) is as easy to optimise and to check as one
+on a standardised predictor.
 """
 import numpy as np
 from scipy import linalg, optimize
@@ -41,21 +44,25 @@ def is_singular(design, theta):
     return bool(np.any(np.abs(diagonal) < SINGULAR_TOLERANCE))
 
 
-def derivatives(f, x, step=_STEP):
-    """Gradient and Hessian of `f` at `x` by central differences (lme4's deriv12)."""
+def derivatives(deviance, x, step=_STEP):
+    """Gradient and Hessian of the deviance at `x` by central differences (lme4's deriv12).
+
+    All the points are evaluated in one batch (``deviance.many``).
+    """
     k = len(x)
-    f0 = f(x)
-    gradient, hessian = np.zeros(k), np.zeros((k, k))
     eye = np.eye(k) * step
-    up = np.array([f(x + eye[i]) for i in range(k)])
-    down = np.array([f(x - eye[i]) for i in range(k)])
+    pairs = [(i, j) for i in range(k) for j in range(i)]
+    points = [x] + [x + e for e in eye] + [x - e for e in eye]
+    for i, j in pairs:
+        points += [x + eye[i] + eye[j], x + eye[i] - eye[j], x - eye[i] + eye[j],
+                   x - eye[i] - eye[j]]
+    values = deviance.many(np.array(points))
+    f0, up, down = values[0], values[1:k + 1], values[k + 1:2 * k + 1]
     gradient = (up - down) / (2 * step)
-    hessian[np.diag_indices(k)] = (up - 2 * f0 + down) / step ** 2
-    for i in range(k):
-        for j in range(i):
-            value = (f(x + eye[i] + eye[j]) - f(x + eye[i] - eye[j])
-                     - f(x - eye[i] + eye[j]) + f(x - eye[i] - eye[j])) / (4 * step ** 2)
-            hessian[i, j] = hessian[j, i] = value
+    hessian = np.diag((up - 2 * f0 + down) / step ** 2)
+    for n, (i, j) in enumerate(pairs):
+        a, b, c, d = values[2 * k + 1 + 4 * n: 2 * k + 5 + 4 * n]
+        hessian[i, j] = hessian[j, i] = (a - b - c + d) / (4 * step ** 2)
     return gradient, hessian
 
 
@@ -77,10 +84,11 @@ def is_converged(deviance, theta):
 
 
 def _gradient(deviance, theta, step=1e-5):
-    """Central-difference gradient for the optimizer."""
-    h = step * np.maximum(1.0, np.abs(theta))
-    return np.array([(deviance(theta + e) - deviance(theta - e)) / (2 * e[i])
-                     for i, e in enumerate(np.diag(h))])
+    """Central-difference gradient for the optimizer, its points in one batch."""
+    h = np.diag(step * np.maximum(1.0, np.abs(theta)))
+    values = deviance.many(np.concatenate([theta + h, theta - h]))
+    k = len(theta)
+    return (values[:k] - values[k:]) / (2 * np.diag(h))
 
 
 def _minimize(method, deviance, start, options):
@@ -104,24 +112,57 @@ def _powell(deviance, start):
     return _bfgs(deviance, found)
 
 
+def theta_scales(design):
+    """The natural scale of each theta: the RMS of the model column that its row multiplies."""
+    out = []
+    for factor in design.factors:
+        rms = np.sqrt(np.mean(factor.values ** 2, axis=0))
+        rms = np.where(rms > 0, rms, 1.0)
+        out.append(rms[factor.tril[0]])  # L[i, j] scales effect i, which multiplies column i
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+class Scaled:
+    """The deviance as a function of phi = theta * scales (``many`` batched, as the original)."""
+
+    def __init__(self, deviance, scales):
+        self.deviance, self.scales, self.n_theta = deviance, scales, deviance.n_theta
+
+    def __call__(self, phi):
+        return self.deviance(np.asarray(phi) / self.scales)
+
+    def many(self, phis):
+        return self.deviance.many(np.atleast_2d(phis) / self.scales)
+
+
 def minimize(deviance, design, theta0=None):
     """Minimise the deviance; returns (theta, converged, optimizers tried).
+
+    Works on the well-scaled coordinates of :func:`theta_scales` (see the module docstring),
+    starting where lme4 would on standardised columns, or at `theta0` (a refit near a known
+    optimum).
+    """
+    if deviance.n_theta == 0:
+        return np.zeros(0), True, []
+    scales = theta_scales(design)
+    phi0 = start(design) if theta0 is None else np.asarray(theta0, float) * scales
+    phi, converged, tried = _minimize_scaled(Scaled(deviance, scales), design, scales, phi0)
+    return canonical(design, phi / scales), converged, tried
+
+
+def _minimize_scaled(deviance, design, scales, first):
+    """Minimise the scaled deviance from phi = `first`; returns (phi, converged, tried).
 
     A cheap BFGS run comes first and is kept when it passes the convergence check and the fit
     is not singular.  A boundary (singular) optimum may be a local one, so BFGS also runs from
     seeded random starts; a failed check adds Powell and Nelder-Mead.  The lowest deviance wins,
-    polished by a last BFGS run.  `theta0` replaces lme4's start (a refit near a known optimum).
+    polished by a last BFGS run.
     """
-    if deviance.n_theta == 0:
-        return np.zeros(0), True, []
-    first = start(design) if theta0 is None else np.asarray(theta0, float)
-    theta = _bfgs(deviance, first, gtol=1e-5)
+    theta = _bfgs(deviance, first, gtol=1e-4)
     tried = ["BFGS"]
-    if not is_singular(design, canonical(design, theta)):
-        theta = _bfgs(deviance, theta)
-        if is_converged(deviance, theta):
-            return canonical(design, theta), True, tried
     converged = is_converged(deviance, theta)
+    if converged and not is_singular(design, canonical(design, theta / scales)):
+        return theta, True, tried
     rng = np.random.default_rng(20240501)
     candidates = [theta]
     for _ in range(3):
@@ -132,4 +173,4 @@ def minimize(deviance, design, theta0=None):
         candidates += [_powell(deviance, theta), _nelder_mead(deviance, theta)]
         tried += ["Powell", "Nelder-Mead"]
     best = _bfgs(deviance, min(candidates, key=deviance))
-    return canonical(design, best), is_converged(deviance, best), tried
+    return best, is_converged(deviance, best), tried

@@ -8,6 +8,7 @@ are skipped with one line saying why, except under `CI=true`, where a missing br
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from browser_setup import CHROMIUM, CHROMIUM_ARGS, ROOT
+
+PDF_NAME = "mlmcourse.pdf"  # scripts/book_pdf.py
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +36,19 @@ def book_html(tmp_path_factory):
     html = out / "_build" / "html"
     assert (html / "index.html").is_file(), result.stdout[-3000:] + result.stderr[-3000:]
     return html
+
+
+@pytest.fixture(scope="session")
+def book_pdf_on_site(book_html, book_pdf):
+    """The run's one PDF build (`book_pdf`, top-level conftest.py), put where `make book` puts it.
+
+    Only the tests that follow the PDF link ask for it, so that the other browser tests need not
+    wait for LaTeX. Without TeX Live there is no PDF, and the PDF link test says so.
+    """
+    pdf = Path(book_pdf["latex"]) / PDF_NAME
+    if book_pdf["returncode"] == 0 and pdf.is_file():
+        shutil.copy2(pdf, book_html / "_downloads" / PDF_NAME)
+    return book_pdf
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -6,6 +6,7 @@ accessibility report, the layout on a phone) and the tests below check the recor
 each. The links of the whole site are crawled over HTTP.
 """
 import json
+import os
 import re
 import urllib.error
 import urllib.request
@@ -32,6 +33,7 @@ MAX_PAGE_BYTES = 1.5e6
 # does not exist; preloading only serves the css-orientation-lock rule).
 AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}
 ARCHIVE = "_downloads/mlmcourse-notebooks.zip"
+PDF = "mlmcourse.pdf"  # the whole book, scripts/book_pdf.py
 # Computed colours are only final once the theme's colour transitions have run.
 NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 
@@ -259,6 +261,21 @@ def test_the_introduction_links_the_offline_archive_of_notebooks_and_data(page, 
     assert {path.name for path in (ROOT / "data").glob("*.csv")} <= names
 
 
+def test_the_introduction_links_the_whole_book_as_one_pdf(page, site, book_pdf_on_site):
+    book_pdf = book_pdf_on_site
+    if book_pdf["reason"] is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the PDF cannot be built under CI=true: {book_pdf['reason']}", pytrace=False)
+        pytest.skip(f"no PDF to link: {book_pdf['reason']}")
+    page.goto(site + TOC_PAGES[0])
+    link = page.locator(f"a[href$='/{PDF}']")
+    assert link.count() == 1
+    response = page.request.get(urljoin(page.url, link.get_attribute("href")))
+    assert response.status == 200
+    assert response.body().startswith(b"%PDF-")
+    assert response.body() == (Path(book_pdf["latex"]) / PDF).read_bytes()
+
+
 class Links(HTMLParser):
     """The URLs a page points at: links, images, scripts and stylesheets."""
 
@@ -297,7 +314,10 @@ def crawl(*starts):
     return status
 
 
-def test_no_internal_link_on_the_site_answers_404(site):
+def test_no_internal_link_on_the_site_answers_404(site, book_pdf_on_site):
+    book_pdf = book_pdf_on_site
     status = crawl(site + "index.html", site + TOC_PAGES[0])
+    if book_pdf["reason"] is not None:  # no TeX here: the PDF test above says so (and fails under CI)
+        status.pop(site + "_downloads/" + PDF, None)
     assert len(status) > len(PAGES), "the crawl found too few pages"
     assert {url: code for url, code in status.items() if code != 200} == {}
