@@ -44,6 +44,7 @@ execute: $(STAMP)
 reference: $(STAMP)
 	$(BIN)/python reference/simulated.py
 	Rscript reference/lme4_reference.R
+	Rscript reference/glmer_reference.R
 	Rscript bench/lme4_scaling.R
 
 bench: $(STAMP)

@@ -9,17 +9,41 @@ _PACKAGED = Path(__file__).parent / "data"
 DATA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).parents[1] / "data"
 
 _DATASETS = {
+    "cbpp": (
+        "Bovine pleuropneumonia: new cases out of herd size in 15 herds over 4 periods",
+        {"herd": str, "period": str},
+    ),
     "chickweight": (
         "Chick growth: body weight of 50 chicks on four diets, measured up to 12 times in 21 days",
         {"Chick": str, "Diet": str},
+    ),
+    "contraception": (
+        "Contraception in Bangladesh: use by 1,934 women in 60 districts",
+        {"woman": str, "district": str, "livch": str},
     ),
     "egsingle": (
         "Mathematics growth: test scores of 1,721 children in 60 schools over up to six years",
         {"child": str, "school": str},
     ),
+    "epil": (
+        "Epileptic seizures: counts in four two-week periods for 59 patients",
+        {"subject": str},
+    ),
     "exam": (
         "Inner London exams: exam scores of 4,059 students in 65 schools, with intake test scores",
         {"school": str},
+    ),
+    "gcsemv": (
+        "GCSE science: coursework and written-paper scores of 1,905 students in 73 schools",
+        {"school": str, "student": str},
+    ),
+    "grouseticks": (
+        "Grouse ticks: tick counts on 403 red grouse chicks in 118 broods at 63 locations",
+        {"INDEX": str, "BROOD": str, "YEAR": str, "LOCATION": str},
+    ),
+    "guimmun": (
+        "Immunization in Guatemala: 2,159 children of 1,595 mothers in 161 communities",
+        {"kid": str, "mom": str, "comm": str},
     ),
     "hsb": (
         "High School and Beyond: math achievement of 7,185 students in 160 schools",
@@ -31,6 +55,10 @@ _DATASETS = {
     ),
     "orthodont": (
         "Orthodontic growth: a skull distance of 27 children measured at ages 8, 10, 12 and 14",
+        {"Subject": str},
+    ),
+    "oxboys": (
+        "Oxford boys: heights of 26 boys measured on nine occasions around age 12",
         {"Subject": str},
     ),
     "pastes": (
@@ -49,14 +77,9 @@ _DATASETS = {
         "Sleep deprivation: reaction times of 18 subjects over 10 days",
         {"Subject": str},
     ),
-    # assignments 5 and 6
-    "gcsemv": (
-        "GCSE science: coursework and written-paper scores of 1,905 students in 73 schools",
-        {"school": str, "student": str},
-    ),
-    "oxboys": (
-        "Oxford boys: heights of 26 boys measured on nine occasions around age 12",
-        {"Subject": str},
+    "verbagg": (
+        "Verbal aggression: 24 yes/no item responses of each of 316 people (crossed)",
+        {"id": str},
     ),
 }
 
@@ -73,8 +96,9 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['chickweight', 'egsingle', 'exam', 'gcsemv', 'hsb', 'insteval', 'orthodont', 'oxboys',
-     'pastes', 'radon', 'scotssec', 'sleepstudy']
+    ['cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam', 'gcsemv', 'grouseticks',
+     'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes', 'radon', 'scotssec',
+     'sleepstudy', 'verbagg']
     """
     rows = []
     for name, (description, _) in sorted(_DATASETS.items()):

