@@ -32,7 +32,9 @@ pdf: $(STAMP)
 test: $(STAMP)
 	@scripts/ensure_chromium.sh || true
 	@scripts/ensure_tex.sh || true
-	$(BIN)/python -m pytest -n $(JOBS)
+	# A font cache of our own: a shared ~/.cache/matplotlib written by another environment
+	# can miss matplotlib's own fonts, and the warnings then land in notebook outputs.
+	MPLCONFIGDIR=$(CURDIR)/_build/mplconfig $(BIN)/python -m pytest -n $(JOBS)
 
 serve: book
 	@echo "Serving the book on http://localhost:8000 (Ctrl-C stops it)"
