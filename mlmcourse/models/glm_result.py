@@ -142,10 +142,7 @@ class GLMMResult(FitResult):
         if self.family != "binomial":
             raise ValueError("The intraclass correlation of a Poisson GLMM has no single "
                              "definition; compare the variances in .varcorr instead.")
-        if len(self._blocks) != 1 or self._blocks[0].terms != ["Intercept"]:
-            raise ValueError("The intraclass correlation is defined here for models with one "
-                             "random intercept and nothing else random.")
-        tau2 = self.varcorr["variance"].iloc[0]
+        tau2 = self._intercept_variance()
         return float(tau2 / (tau2 + np.pi ** 2 / 3))
 
     # -- tables -------------------------------------------------------------------

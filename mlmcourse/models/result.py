@@ -107,13 +107,17 @@ class FitResult:
         >>> round(mlmcourse.fit("mathach ~ 1 + (1 | school)", hsb).icc, 3)
         0.18
         """
+        between = self._intercept_variance()
+        return float(between / (between + self._sigma2))
+
+    def _intercept_variance(self):
+        """The one random intercept's variance; an error for any other random part (ICCs)."""
         if len(self._blocks) != 1 or self._blocks[0].terms != ["Intercept"]:
             raise ValueError("The intraclass correlation is defined here for models with one "
                              "random intercept and nothing else random; this model has "
                              + ", ".join(f"{t} | {b.factor}" for b in self._blocks for t in b.terms)
                              + ". Compare the variances in .varcorr instead.")
-        between = self.varcorr["variance"].iloc[0]
-        return float(between / (between + self._sigma2))
+        return self.varcorr["variance"].iloc[0]
 
     def _problems(self):
         notes = []
