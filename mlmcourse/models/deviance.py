@@ -377,13 +377,24 @@ def _sandwich_plan(P, k, q):
     """
     P = P.tocsr()
     P.sort_indices()
+    pairs = _sandwich_pairs(P, k, q)
+    if pairs is None:
+        return None
+    targets, blocks, first, second = pairs
+    return targets, blocks, P.data[first] * P.data[second]
+
+
+def _sandwich_pairs(P, k, q):
+    """The pairs of :func:`_sandwich_plan` for a CSR `P` with sorted indices: the targets, the
+    indices of E's entries and the positions in P.data of the two factors (None when more than
+    PLAN_LIMIT pairs)."""
     lengths = np.diff(P.indptr)
     G = P.shape[0] // k
     by_level = lengths.reshape(G, k)
     if sum(int((by_level[:, a] * by_level[:, b]).sum()) for a in range(k) for b in range(k)) \
             > PLAN_LIMIT:
         return None
-    targets, blocks, products = [], [], []
+    targets, blocks, firsts, seconds = [], [], [], []
     for a in range(k):
         for b in range(k):
             rows_a, rows_b = np.arange(G) * k + a, np.arange(G) * k + b
@@ -395,8 +406,9 @@ def _sandwich_plan(P, k, q):
             second = P.indptr[rows_b][level] + t % np.maximum(lb[level], 1)
             targets.append(P.indices[first].astype(np.int64) * q + P.indices[second])
             blocks.append(level * k * k + a * k + b)
-            products.append(P.data[first] * P.data[second])
-    return np.concatenate(targets), np.concatenate(blocks), np.concatenate(products)
+            firsts.append(first)
+            seconds.append(second)
+    return tuple(np.concatenate(x) for x in (targets, blocks, firsts, seconds))
 
 
 def _block_diagonal(blocks):

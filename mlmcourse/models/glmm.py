@@ -34,9 +34,10 @@ from scipy import linalg, sparse
 from scipy.special import logsumexp
 
 from mlmcourse.models.deviance import DENSE_LIMIT, _block_diagonal, _Solver, _lambda_pattern, \
-    _level_blocks
+    _level_blocks, _sandwich_pairs
 from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _nelder_mead, canonical, \
     derivatives, is_singular, start
+from mlmcourse.models.weighted import CrossProduct
 
 _ETA_TOLERANCE = 1e-8  # PIRLS stops after a step that changes eta by less than this
 _PIRLS_MAXIT = 60
@@ -84,18 +85,30 @@ class GLMMDeviance:
         self.single = len(self.factors) == 1
         self.q = sum(f.size for f in self.factors)
         if not self.single:  # the first factor eliminated by blocks, as in deviance.py
-            self.Z = sparse.hstack([f.z_matrix() for f in self.factors], format="csc")
-            self._pattern = _lambda_pattern(self.factors)
-            self.Z1 = self.factors[0].z_matrix().tocsc()
-            self.Z_rest = sparse.hstack([f.z_matrix() for f in self.factors[1:]], format="csc")
-            self._pattern_rest = _lambda_pattern(self.factors[1:])
-            self.q1 = self.factors[0].size
+            self._setup_blocked()
         nodes, weights = hermite_e.hermegauss(max(self.nagq, 1))
         self._nodes, self._log_weights = nodes, np.log(weights / weights.sum())
         self._u = np.zeros(self.q)       # warm start for the next PIRLS
         self._eta = None                 # warm start for the nAGQ = 0 stage
         mu0 = self._mustart()
         self._eta0 = family.sm.link(mu0)
+
+    def _setup_blocked(self):
+        """What a blocked solve reuses at every weight: Z, and the plans of Z_1'WZ_R, Z_R'WZ_R
+        and of Q'EQ (Q = Z_1'WZ_R, E block-diagonal), so that a PIRLS step does no sparse
+        symbolic work (`weighted.py`)."""
+        first, rest = self.factors[0], self.factors[1:]
+        self.Z = sparse.hstack([f.z_matrix() for f in self.factors], format="csc")
+        self._pattern = _lambda_pattern(self.factors)
+        self._pattern_rest = _lambda_pattern(rest)
+        self.q1 = first.size
+        Z_rest = sparse.hstack([f.z_matrix() for f in rest], format="csc")
+        self._ZRt = Z_rest.T.tocsr()
+        self._Q = CrossProduct(first.z_matrix(), Z_rest)
+        self._RR = CrossProduct(Z_rest, Z_rest)
+        self._pairs = _sandwich_pairs(self._Q.matrix(np.ones(self._Q.nnz)), first.k,
+                                      self.q - self.q1)
+        self._dense_rest = self.q - self.q1 <= DENSE_LIMIT
 
     def _mustart(self):
         """R's family$initialize: (n y + 0.5) / (n + 1) for the binomial, y + 0.1 for Poisson."""
@@ -106,71 +119,114 @@ class GLMMDeviance:
 
     # -- the random-effects matrix for one theta --------------------------------------
     def _setup(self, theta):
+        """What PIRLS reuses at theta: each factor's template L_f and the rows of Z_f Lambda_f
+        (V_f = the factor's model columns times L_f)."""
         theta = np.asarray(theta, float)
-        if self.single:
-            factor = self.factors[0]
-            L = factor.template(theta)
-            V = factor.values @ L  # the rows of Z Lambda, level by level
-            return SimpleNamespace(theta=theta, L=L, V=V, factor=factor,
-                                   blocks=SimpleNamespace(levels=factor.levels, k=factor.k,
-                                                          codes=factor.codes, values=V))
-        pieces = self.design.split_theta(theta)
-        rows, cols = self._pattern
-        data = np.concatenate([np.tile(f.template(t)[f.tril], len(f.levels))
-                               for f, t in zip(self.factors, pieces)])
-        lam = sparse.csr_matrix((data, (rows, cols)), shape=(self.q, self.q))
+        templates = [f.template(t) for f, t in zip(self.factors, self.design.split_theta(theta))]
+        V = [f.values @ L for f, L in zip(self.factors, templates)]
         first = self.factors[0]
-        L1 = first.template(pieces[0])
-        V1 = first.values @ L1
-        rows, cols = self._pattern_rest
-        data = np.concatenate([np.tile(f.template(t)[f.tril], len(f.levels))
-                               for f, t in zip(self.factors[1:], pieces[1:])])
-        q_rest = self.q - self.q1
-        lam_rest = sparse.csr_matrix((data, (rows, cols)), shape=(q_rest, q_rest))
-        return SimpleNamespace(theta=theta, lam=lam, ZL=(self.Z @ lam).tocsr(), L1=L1,
+        return SimpleNamespace(theta=theta, templates=templates, V=V,
                                blocks=SimpleNamespace(levels=first.levels, k=first.k,
-                                                      codes=first.codes, values=V1),
-                               lam_rest=lam_rest, ZL_rest=(self.Z_rest @ lam_rest).tocsc())
+                                                      codes=first.codes, values=V[0]))
+
+    def _by_factor(self, x, factors):
+        """x (one row per column of Z for `factors`) cut into one (levels, k, ...) piece each."""
+        cuts = np.cumsum([f.size for f in factors])[:-1]
+        return [piece.reshape(len(f.levels), f.k, *x.shape[1:])
+                for f, piece in zip(factors, np.split(x, cuts))]
 
     def _random_part(self, setup, u):
-        if self.single:
-            G, k = len(setup.factor.levels), setup.factor.k
-            return np.einsum("ij,ij->i", setup.V, u.reshape(G, k)[setup.factor.codes])
-        return setup.ZL @ u  # u is ordered as Z: the first factor's effects, then the rest
+        """Z Lambda u, factor by factor (u is ordered as Z's columns)."""
+        return sum(np.einsum("ij,ij->i", V, u_f[f.codes])
+                   for f, V, u_f in zip(self.factors, setup.V, self._by_factor(u, self.factors)))
 
-    def _solve(self, setup, w, R):
-        """Factorise A for weights w; A^{-1} (Z Lambda)' W R, log|L|^2 and the pieces kept."""
+    def _lambda_rest(self, setup, x, transpose=False):
+        """Lambda_R x, or Lambda_R' x, by the templates (x: one row per column of Z_R)."""
+        rest = self.factors[1:]
+        pieces = [np.einsum("ji,gj...->gi..." if transpose else "ij,gj...->gi...", L, x_f)
+                  for L, x_f in zip(setup.templates[1:], self._by_factor(x, rest))]
+        return np.concatenate([p.reshape(-1, *x.shape[1:]) for p in pieces])
+
+    def _lambda_matrix(self, setup, factors, pattern):
+        """Lambda for `factors` (one template per level) as a sparse matrix."""
+        templates = setup.templates[len(self.factors) - len(factors):]
+        rows, cols = pattern
+        data = np.concatenate([np.tile(L[f.tril], len(f.levels))
+                               for f, L in zip(factors, templates)])
+        size = sum(f.size for f in factors)
+        return sparse.csr_matrix((data, (rows, cols)), shape=(size, size))
+
+    def _solve(self, setup, w, R=None):
+        """Factorise A for weights w; A^{-1} (Z Lambda)' W R, (Z Lambda)' W R, log|L|^2 and the
+        pieces kept (R=None: the factorisation and log|L|^2 only)."""
         if self.single:
-            sw = np.sqrt(w)
-            ZtZ, ZtR = _level_blocks(setup.blocks, sw, R * sw[:, None])
-            A = ZtZ + np.eye(ZtZ.shape[1])
-            C = np.linalg.cholesky(A)
-            logdet = 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
-            solution = np.linalg.solve(A, ZtR)
-            return solution.reshape(-1, R.shape[1]), ZtR.reshape(-1, R.shape[1]), logdet, A
-        # A = [[B, P], [P', C]] with B block-diagonal (the first factor); the Schur complement
-        # S = C - P' B^{-1} P = Lambda_R' M Lambda_R + I is the linear core's _Solver.
-        m = R.shape[1]
+            return self._solve_single(setup, w, R)
+        return self._solve_blocked(setup, w, R)
+
+    def _solve_single(self, setup, w, R):
+        """One grouping factor: A is block-diagonal, one k x k block per level."""
         sw = np.sqrt(w)
-        ZtZ1, r1 = _level_blocks(setup.blocks, sw, R * sw[:, None])
+        m = 1 if R is None else R.shape[1]
+        ZtZ, ZtR = _level_blocks(setup.blocks, sw, np.zeros((self.n, 1)) if R is None
+                                 else R * sw[:, None])
+        A = ZtZ + np.eye(ZtZ.shape[1])
+        C = np.linalg.cholesky(A)
+        logdet = 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
+        if R is None:
+            return None, None, logdet, A
+        solution = np.linalg.solve(A, ZtR)
+        return solution.reshape(-1, m), ZtR.reshape(-1, m), logdet, A
+
+    def _solve_blocked(self, setup, w, R):
+        """Several factors: A = [[B, P], [P', C]] with B block-diagonal (the first factor);
+        the Schur complement S = C - P' B^{-1} P = Lambda_R' M Lambda_R + I is the linear
+        core's _Solver, P = Lambda_1' Q Lambda_R with Q = Z_1'WZ_R."""
+        sw = np.sqrt(w)
+        ZtZ1, r1 = _level_blocks(setup.blocks, sw, np.zeros((self.n, 1)) if R is None
+                                 else R * sw[:, None])
         B = ZtZ1 + np.eye(ZtZ1.shape[1])
         C1 = np.linalg.cholesky(B)
         Binv = np.linalg.inv(B)
-        L1 = setup.L1
+        L1 = setup.templates[0]
         E = L1 @ Binv @ L1.T
-        W = sparse.diags(w)
-        Q = (self.Z1.T @ W @ self.Z_rest).tocsr()
-        M = (self.Z_rest.T @ W @ self.Z_rest) - Q.T @ _block_diagonal(E) @ Q
-        solver = _schur_solver(setup.lam_rest, M)
+        Qv = self._Q.values(w)
+        solver = self._schur_solver(setup, self._schur_matrix(w, Qv, E))
         logdet = 2 * np.log(np.diagonal(C1, axis1=1, axis2=2)).sum() + solver.logdet
-        r_rest = setup.ZL_rest.T @ (R * w[:, None])
+        if R is None:
+            return None, None, logdet, None
+        m = R.shape[1]
+        Q = self._Q.matrix(Qv)
+        r_rest = self._lambda_rest(setup, self._ZRt @ (R * w[:, None]), transpose=True)
         t1 = np.einsum("ij,gjk,gkm->gim", L1, Binv, r1).reshape(self.q1, m)
-        x_rest = solver.solve(r_rest - setup.lam_rest.T @ (Q.T @ t1))
-        back = (Q @ (setup.lam_rest @ x_rest)).reshape(r1.shape)
+        x_rest = solver.solve(r_rest - self._lambda_rest(setup, Q.T @ t1, transpose=True))
+        back = (Q @ self._lambda_rest(setup, x_rest)).reshape(r1.shape)
         x1 = np.einsum("gij,gjm->gim", Binv, r1 - np.einsum("ji,gjm->gim", L1, back))
         solution = np.vstack([x1.reshape(self.q1, m), x_rest])
         rhs = np.vstack([r1.reshape(self.q1, m), r_rest])
         return solution, rhs, logdet, None
+
+    def _schur_matrix(self, w, Qv, E):
+        """M = Z_R'WZ_R - Q'EQ (Qv: the values of Q), dense when small, else sparse."""
+        q = self.q - self.q1
+        RR = self._RR.values(w)
+        if self._pairs is None:  # too many pairs for a plan: sparse products
+            Q = self._Q.matrix(Qv)
+            return self._RR.matrix(RR) - Q.T @ _block_diagonal(E) @ Q
+        targets, blocks, first, second = self._pairs
+        values = E.ravel()[blocks] * Qv[first] * Qv[second]
+        if self._dense_rest:
+            return self._RR.dense(RR) - np.bincount(targets, values, q * q).reshape(q, q)
+        return self._RR.matrix(RR) - sparse.csr_matrix((values, np.divmod(targets, q)),
+                                                       shape=(q, q))
+
+    def _schur_solver(self, setup, M):
+        """The linear core's _Solver for S = Lambda_R' M Lambda_R + I (M dense when small)."""
+        if sparse.issparse(M):
+            lam = self._lambda_matrix(setup, self.factors[1:], self._pattern_rest)
+            return _schur_solver(lam, M)
+        S = self._lambda_rest(setup, self._lambda_rest(setup, M, transpose=True).T,
+                              transpose=True)
+        return _Solver(S + np.eye(len(S)))
 
     # -- PIRLS -------------------------------------------------------------------------
     def pirls(self, theta, beta=None):
@@ -239,7 +295,7 @@ class GLMMDeviance:
         # convergence leaves the mode exact to ~1e-16, so the deviance is smooth in
         # (theta, beta), as the finite-difference Hessian needs).
         w, _, _ = family.irls(y, eta, self.offset)
-        _, _, logdet, pieces = self._solve(setup, w, np.zeros((self.n, 1)))
+        _, _, logdet, pieces = self._solve(setup, w)
         mu = family.mean(eta)
         loglike = float(family.loglike(y, mu).sum())
         if with_beta:
@@ -266,7 +322,7 @@ class GLMMDeviance:
         sd = 1 / np.sqrt(A)
         u_hat = state["u"]
         fixed = self.X @ state["beta"] + self.offset
-        z = state["setup"].V[:, 0]
+        z = state["setup"].V[0][:, 0]
         G = len(factor.levels)
         values = np.empty((len(self._nodes), G))
         for j, (t, log_w) in enumerate(zip(self._nodes, self._log_weights)):
@@ -310,23 +366,16 @@ class GLMMDeviance:
     # -- what the result needs (the same interface as ProfiledDeviance) ------------------
     def modes(self, state):
         """Conditional modes b = Lambda u, one (levels x k) array per factor, `factors` order."""
-        u = state["u"]
-        if self.single:
-            factor = self.factors[0]
-            return [u.reshape(-1, factor.k) @ state["setup"].L.T]
-        b = state["setup"].lam @ u
-        out, start_ = [], 0
-        for factor in self.factors:
-            out.append(b[start_:start_ + factor.size].reshape(-1, factor.k))
-            start_ += factor.size
-        return out
+        return [u_f @ L.T for u_f, L in zip(self._by_factor(state["u"], self.factors),
+                                            state["setup"].templates)]
 
     def conditional_variances(self, state):
         """Diagonal blocks of Lambda A^{-1} Lambda' per factor (lme4's condVar for a GLMM)."""
         if self.single:
-            L = state["setup"].L
+            L = state["setup"].templates[0]
             return [L @ np.linalg.inv(state["pieces"]) @ L.T]
-        lam, w = state["setup"].lam, state["weights"]
+        lam = self._lambda_matrix(state["setup"], self.factors, self._pattern)
+        w = state["weights"]
         solver = _schur_solver(lam, (self.Z.T @ sparse.diags(w) @ self.Z).tocsr())
         K = lam @ (lam @ solver.inverse()).T
         out, start_ = [], 0
