@@ -30,17 +30,18 @@ from types import SimpleNamespace
 
 import numpy as np
 from numpy.polynomial import hermite_e
-from scipy import linalg, sparse
+from scipy import linalg, optimize, sparse
 from scipy.special import logsumexp
 
 from mlmcourse.models.deviance import DENSE_LIMIT, _block_diagonal, _Solver, _lambda_pattern, \
     _level_blocks, _sandwich_pairs
-from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _nelder_mead, canonical, \
-    derivatives, is_singular, start
+from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _gradient, _nelder_mead, \
+    canonical, derivatives, is_singular, start
 from mlmcourse.models.weighted import CrossProduct
 
 _ETA_TOLERANCE = 1e-8  # PIRLS stops after a step that changes eta by less than this
 _PIRLS_MAXIT = 60
+_DEVIANCE_STALL = 1e-10  # BFGS stops after an iteration that gains less than this
 
 
 class PirlsError(ArithmeticError):
@@ -424,7 +425,8 @@ def minimize_glmm(deviance):
     """
     design = deviance.design
     nt = deviance.n_theta
-    theta0 = _bfgs(_OneByOne(deviance.theta_only, nt), start(design), gtol=1e-6)
+    first = _quasi_newton(_OneByOne(deviance.theta_only, nt), start(design), gtol=1e-6)
+    theta0 = first.x
     stage0 = deviance.pirls(theta0)
     beta0 = stage0["beta"]
     if deviance.p:
@@ -437,7 +439,10 @@ def minimize_glmm(deviance):
 
     scaled = _OneByOne(lambda x: deviance(to_params(x)), nt)
 
-    x = _bfgs(scaled, np.concatenate([theta0, np.zeros(deviance.p)]))
+    # The start's inverse Hessian: stage one's in theta (the profiled criterion's inverse
+    # Hessian is the theta block of the joint one), the identity in gamma (by R's choice).
+    x = _quasi_newton(scaled, np.concatenate([theta0, np.zeros(deviance.p)]),
+                      linalg.block_diag(_positive_definite(first.hess_inv), np.eye(deviance.p))).x
     tried = ["BFGS (nAGQ = 0 start)", "BFGS"]
     gradient, hessian = derivatives(scaled, x)
     converged = _passes_check(gradient, hessian)
@@ -462,6 +467,33 @@ def minimize_glmm(deviance):
     T = linalg.block_diag(np.diag(np.where(np.sign(theta) == np.sign(params[:nt]), 1.0, -1.0)),
                           R)
     return np.concatenate([theta, params[nt:]]), converged, tried, T.T @ hessian @ T
+
+
+def _quasi_newton(function, x0, hess_inv0=None, gtol=1e-8):
+    """BFGS with optimize.py's central-difference gradient, from the inverse Hessian
+    `hess_inv0` (default the identity); returns SciPy's result, with its ``hess_inv``.
+
+    Besides the gradient test, it stops once an iteration lowers the deviance by less than
+    _DEVIANCE_STALL: the deviance is then within rounding of its minimum (BFGS converges
+    superlinearly), and further iterations only chase the noise of the difference gradient.
+    """
+    last = [np.inf]
+
+    def stall(intermediate_result):
+        if last[0] - intermediate_result.fun < _DEVIANCE_STALL:
+            raise StopIteration
+        last[0] = intermediate_result.fun
+
+    with np.errstate(all="ignore"):  # far-out trial steps may overflow; they score inf
+        return optimize.minimize(function, x0, method="BFGS",
+                                 jac=lambda x: _gradient(function, x), callback=stall,
+                                 options={"gtol": gtol, "maxiter": 2000, "hess_inv0": hess_inv0})
+
+
+def _positive_definite(H):
+    """H made exactly symmetric, or the identity if it is not positive definite."""
+    H = (H + H.T) / 2
+    return H if np.linalg.eigvalsh(H).min() > 0 else np.eye(len(H))
 
 
 def _passes_check(gradient, hessian):
