@@ -248,6 +248,19 @@ def test_one_quadrature_point_is_the_laplace_approximation():
     assert laplace.quadrature(state) == pytest.approx(laplace.laplace(state), abs=1e-10)
 
 
+@pytest.mark.parametrize("model_id", ["grouseticks_observation_level", "verbagg_crossed"])
+def test_every_route_to_the_schur_complement_gives_the_same_deviance(model_id):
+    model = fitted(model_id)[0]
+    deviance = GLMMDeviance(model._design, model._family)
+    values = {}
+    for route, pairs in [("pairs", deviance._pairs), ("dense", deviance._pairs),
+                         ("sparse", deviance._pairs), ("sparse", None), ("dense", None)]:
+        deviance._route, deviance._pairs = route, pairs
+        deviance._u = np.zeros(deviance.q)  # the same PIRLS start for every route
+        values[route, pairs is None] = deviance(model._params)
+    assert max(values.values()) - min(values.values()) < 1e-8, values
+
+
 # ---------------------------------------------------------------------------
 # Predictions, comparisons, text
 # ---------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from mlmcourse.models.weighted import CrossProduct
 
 _ETA_TOLERANCE = 1e-8  # PIRLS stops after a step that changes eta by less than this
 _PIRLS_MAXIT = 60
+_DENSE_Q_LIMIT = 4_000_000  # most entries of a dense Q = Z_1'WZ_R
 _DEVIANCE_STALL = 1e-10  # BFGS stops after an iteration that gains less than this
 
 
@@ -109,7 +110,19 @@ class GLMMDeviance:
         self._RR = CrossProduct(Z_rest, Z_rest)
         self._pairs = _sandwich_pairs(self._Q.matrix(np.ones(self._Q.nnz)), first.k,
                                       self.q - self.q1)
-        self._dense_rest = self.q - self.q1 <= DENSE_LIMIT
+        self._route = self._schur_route()
+
+    def _schur_route(self):
+        """How M = Z_R'WZ_R - Q'EQ is formed at each weight: "pairs" (one bincount over the
+        plan's pairs), "dense" (Q as a dense array and one matrix product, when its
+        arithmetic is less than the pairs' or there is no plan), or "sparse" (M sparse)."""
+        q_rest = self.q - self.q1
+        if q_rest > DENSE_LIMIT:
+            return "sparse"
+        dense_work = self.q1 * q_rest * (q_rest + self.factors[0].k)
+        if self._pairs is None:
+            return "dense" if self.q1 * q_rest <= _DENSE_Q_LIMIT else "sparse"
+        return "dense" if dense_work < 10 * len(self._pairs[0]) else "pairs"
 
     def _mustart(self):
         """R's family$initialize: (n y + 0.5) / (n + 1) for the binomial, y + 0.1 for Poisson."""
@@ -207,15 +220,20 @@ class GLMMDeviance:
         return solution, rhs, logdet, None
 
     def _schur_matrix(self, w, Qv, E):
-        """M = Z_R'WZ_R - Q'EQ (Qv: the values of Q), dense when small, else sparse."""
+        """M = Z_R'WZ_R - Q'EQ (Qv: the values of Q), by the route of :meth:`_schur_route`."""
         q = self.q - self.q1
         RR = self._RR.values(w)
+        if self._route == "dense":
+            Q = self._Q.dense(Qv)
+            G, k = len(E), E.shape[1]
+            EQ = np.einsum("gab,gbj->gaj", E, Q.reshape(G, k, q)).reshape(Q.shape)
+            return self._RR.dense(RR) - Q.T @ EQ
         if self._pairs is None:  # too many pairs for a plan: sparse products
             Q = self._Q.matrix(Qv)
             return self._RR.matrix(RR) - Q.T @ _block_diagonal(E) @ Q
         targets, blocks, first, second = self._pairs
         values = E.ravel()[blocks] * Qv[first] * Qv[second]
-        if self._dense_rest:
+        if self._route == "pairs":
             return self._RR.dense(RR) - np.bincount(targets, values, q * q).reshape(q, q)
         return self._RR.matrix(RR) - sparse.csr_matrix((values, np.divmod(targets, q)),
                                                        shape=(q, q))
