@@ -138,8 +138,11 @@ class GLMMDeviance:
         theta = np.asarray(theta, float)
         templates = [f.template(t) for f, t in zip(self.factors, self.design.split_theta(theta))]
         V = [f.values @ L for f, L in zip(self.factors, templates)]
-        first = self.factors[0]
-        return SimpleNamespace(theta=theta, templates=templates, V=V,
+        first, rest = self.factors[0], self.factors[1:]
+        diagonal = None  # Lambda_R's diagonal, when every other factor is scalar
+        if rest and all(f.k == 1 for f in rest):
+            diagonal = np.repeat([L[0, 0] for L in templates[1:]], [f.size for f in rest])
+        return SimpleNamespace(theta=theta, templates=templates, V=V, rest_diagonal=diagonal,
                                blocks=SimpleNamespace(levels=first.levels, k=first.k,
                                                       codes=first.codes, values=V[0]))
 
@@ -156,6 +159,8 @@ class GLMMDeviance:
 
     def _lambda_rest(self, setup, x, transpose=False):
         """Lambda_R x, or Lambda_R' x, by the templates (x: one row per column of Z_R)."""
+        if setup.rest_diagonal is not None:
+            return x * setup.rest_diagonal.reshape(-1, *[1] * (x.ndim - 1))
         rest = self.factors[1:]
         pieces = [np.einsum("ji,gj...->gi..." if transpose else "ij,gj...->gi...", L, x_f)
                   for L, x_f in zip(setup.templates[1:], self._by_factor(x, rest))]
@@ -243,8 +248,12 @@ class GLMMDeviance:
         if sparse.issparse(M):
             lam = self._lambda_matrix(setup, self.factors[1:], self._pattern_rest)
             return _schur_solver(lam, M)
-        S = self._lambda_rest(setup, self._lambda_rest(setup, M, transpose=True).T,
-                              transpose=True)
+        d = setup.rest_diagonal
+        if d is not None:
+            S = M * np.outer(d, d)
+        else:
+            S = self._lambda_rest(setup, self._lambda_rest(setup, M, transpose=True).T,
+                                  transpose=True)
         return _Solver(S + np.eye(len(S)))
 
     # -- PIRLS -------------------------------------------------------------------------
