@@ -51,6 +51,7 @@ reference: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_glmm.py
 	$(BIN)/python bench/bench_scaling.py
 
 data: $(STAMP)

@@ -14,7 +14,10 @@ step halving; each step factorises
     A = Lambda' Z' W Z Lambda + I = L L',   W the IRLS weights,
 
 with the building blocks of `deviance.py` (batched k x k blocks for one grouping factor; for
-several, the dense or sparse solver of the linear core).  The Laplace approximation to -2 log L is
+several, the first factor eliminated by blocks and the dense or sparse solver of the linear core
+on the Schur complement).  Only W changes from step to step, so everything symbolic is done
+once: the cross-products Z'WZ at new weights come from index plans (`weighted.py`), and no
+sparse matrix is built per step.  The Laplace approximation to -2 log L is
 
     -2 sum(log p(y | u_hat)) + ||u_hat||^2 + log|L|^2
 
@@ -24,7 +27,8 @@ conditional SDs; the value is the full log-likelihood (lme4 1.1-31 prints one me
 the saturated model, so its logLik differs from this by a constant; see `glm_result.py`).
 
 Optimisation is lme4's two stages: first theta alone, with beta found inside PIRLS (lme4's
-nAGQ = 0), then (theta, beta) together from there.
+nAGQ = 0), then (theta, beta) together from there.  PIRLS starts from the previous
+evaluation's modes, so the nearby points of a difference gradient each take two Newton steps.
 """
 from types import SimpleNamespace
 
@@ -445,7 +449,9 @@ def minimize_glmm(deviance):
     Stage one minimises the nAGQ = 0 deviance over theta (beta inside PIRLS) from lme4's start;
     stage two minimises the deviance over (theta, beta) from there, with beta measured in units
     of its stage-one standard errors (beta = beta_0 + R^{-1} gamma, R'R the stage-one
-    information), so that a predictor on a large scale does not derail the optimizer.  As in
+    information), so that a predictor on a large scale does not derail the optimizer, and
+    with BFGS's inverse Hessian starting from stage one's (so its first steps are already
+    scaled: about half the iterations of a start from the identity).  As in
     the linear core, a singular optimum is checked from seeded random starts and a failed
     convergence check adds Nelder-Mead; the lowest deviance wins.  params are (theta, beta);
     the Hessian is the deviance's in them, for lme4's Hessian-based standard errors.
