@@ -94,6 +94,10 @@ class GLMMDeviance:
             self._setup_blocked()
         nodes, weights = hermite_e.hermegauss(max(self.nagq, 1))
         self._nodes, self._log_weights = nodes, np.log(weights / weights.sum())
+        if self.single:  # rows -> levels, for the quadrature to sum by level
+            codes = self.factors[0].codes
+            self._level_indicator = sparse.csr_matrix(
+                (np.ones(self.n), (np.arange(self.n), codes)), shape=(self.n, codes.max() + 1))
         self._u = np.zeros(self.q)       # warm start for the next PIRLS
         self._eta = None                 # warm start for the nAGQ = 0 stage
         mu0 = self._mustart()
@@ -218,11 +222,12 @@ class GLMMDeviance:
         if R is None:
             return None, None, logdet, None
         m = R.shape[1]
-        Q = self._Q.matrix(Qv)
+        Q = self._Q
         r_rest = self._lambda_rest(setup, self._ZRt @ (R * w[:, None]), transpose=True)
         t1 = np.einsum("ij,gjk,gkm->gim", L1, Binv, r1).reshape(self.q1, m)
-        x_rest = solver.solve(r_rest - self._lambda_rest(setup, Q.T @ t1, transpose=True))
-        back = (Q @ self._lambda_rest(setup, x_rest)).reshape(r1.shape)
+        x_rest = solver.solve(r_rest - self._lambda_rest(setup, Q.transpose_times(Qv, t1),
+                                                         transpose=True))
+        back = Q.times(Qv, self._lambda_rest(setup, x_rest)).reshape(r1.shape)
         x1 = np.einsum("gij,gjm->gim", Binv, r1 - np.einsum("ji,gjm->gim", L1, back))
         solution = np.vstack([x1.reshape(self.q1, m), x_rest])
         rhs = np.vstack([r1.reshape(self.q1, m), r_rest])
@@ -355,13 +360,11 @@ class GLMMDeviance:
         u_hat = state["u"]
         fixed = self.X @ state["beta"] + self.offset
         z = state["setup"].V[0][:, 0]
-        G = len(factor.levels)
-        values = np.empty((len(self._nodes), G))
-        for j, (t, log_w) in enumerate(zip(self._nodes, self._log_weights)):
-            u = u_hat + sd * t
-            mu = self.family.mean(fixed + z * u[factor.codes])
-            ll = np.bincount(factor.codes, self.family.loglike(self.y, mu), G)
-            values[j] = ll - u ** 2 / 2 + t ** 2 / 2 + log_w
+        t = self._nodes[:, None]
+        u = u_hat + sd * t                                   # (nodes, levels)
+        mu = self.family.mean(fixed + z * u[:, factor.codes])  # every node at once
+        ll = self.family.loglike(self.y, mu) @ self._level_indicator  # per node and level
+        values = ll - u ** 2 / 2 + t ** 2 / 2 + self._log_weights[:, None]
         return float(-2 * (np.log(sd) + logsumexp(values, axis=0)).sum())
 
     def value(self, state):

@@ -33,6 +33,8 @@ class CrossProduct:
     [[1.5, 1.0], [1.0, 20.0]]
     >>> (Z.T @ sparse.diags(w) @ Z).toarray().tolist()
     [[1.5, 1.0], [1.0, 20.0]]
+    >>> product.transpose_times(product.values(w), np.array([1.0, -1.0])).tolist()
+    [0.5, -19.0]
     """
 
     def __init__(self, Za, Zb):
@@ -51,6 +53,14 @@ class CrossProduct:
         self.row, self.product = row, Za.data[first] * Zb.data[second]
         self.rows, self.cols = np.divmod(self.keys, self.shape[1])
         self.indptr = np.searchsorted(self.rows, np.arange(self.shape[0] + 1))
+        # One CSR matrix for the product and one for its transpose, built once; times() and
+        # transpose_times() only overwrite their values.
+        self._csr = self.matrix(np.zeros(self.nnz))
+        self._order = np.lexsort((self.rows, self.cols))  # column-major: the transpose's CSR
+        self._csr_t = sparse.csr_matrix(
+            (np.zeros(self.nnz), self.rows[self._order],
+             np.searchsorted(self.cols[self._order], np.arange(self.shape[1] + 1))),
+            shape=self.shape[::-1])
 
     @property
     def nnz(self):
@@ -63,6 +73,16 @@ class CrossProduct:
     def matrix(self, values):
         """Za'W Zb as a CSR matrix (sorted indices), from its :meth:`values`."""
         return sparse.csr_matrix((values, self.cols, self.indptr), shape=self.shape)
+
+    def times(self, values, x):
+        """(Za'W Zb) x, from the :meth:`values`."""
+        self._csr.data[:] = values
+        return self._csr @ x
+
+    def transpose_times(self, values, y):
+        """(Za'W Zb)' y, from the :meth:`values`."""
+        self._csr_t.data[:] = values[self._order]
+        return self._csr_t @ y
 
     def dense(self, values):
         """Za'W Zb as a dense array, from its :meth:`values`."""
