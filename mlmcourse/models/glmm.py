@@ -38,7 +38,7 @@ from scipy import linalg, optimize, sparse
 from scipy.special import logsumexp
 
 from mlmcourse.models.deviance import DENSE_LIMIT, _block_diagonal, _Solver, _lambda_pattern, \
-    _level_blocks, _sandwich_pairs
+    _level_blocks, _sandwich_pairs, _spd_logdet_inverse
 from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _gradient, _nelder_mead, \
     canonical, derivatives, is_singular, start
 from mlmcourse.models.weighted import CrossProduct
@@ -197,11 +197,10 @@ class GLMMDeviance:
         ZtZ, ZtR = _level_blocks(setup.blocks, sw, np.zeros((self.n, 1)) if R is None
                                  else R * sw[:, None])
         A = ZtZ + np.eye(ZtZ.shape[1])
-        C = np.linalg.cholesky(A)
-        logdet = 2 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
+        logdet, A_inv = _block_inverse(A)
         if R is None:
             return None, None, logdet, A
-        solution = np.linalg.solve(A, ZtR)
+        solution = np.einsum("gij,gjm->gim", A_inv, ZtR)
         return solution.reshape(-1, m), ZtR.reshape(-1, m), logdet, A
 
     def _solve_blocked(self, setup, w, R):
@@ -211,14 +210,12 @@ class GLMMDeviance:
         sw = np.sqrt(w)
         ZtZ1, r1 = _level_blocks(setup.blocks, sw, np.zeros((self.n, 1)) if R is None
                                  else R * sw[:, None])
-        B = ZtZ1 + np.eye(ZtZ1.shape[1])
-        C1 = np.linalg.cholesky(B)
-        Binv = np.linalg.inv(B)
+        logdet_B, Binv = _block_inverse(ZtZ1 + np.eye(ZtZ1.shape[1]))
         L1 = setup.templates[0]
         E = L1 @ Binv @ L1.T
         Qv = self._Q.values(w)
         solver = self._schur_solver(setup, self._schur_matrix(w, Qv, E))
-        logdet = 2 * np.log(np.diagonal(C1, axis1=1, axis2=2)).sum() + solver.logdet
+        logdet = logdet_B + solver.logdet
         if R is None:
             return None, None, logdet, None
         m = R.shape[1]
@@ -420,6 +417,16 @@ class GLMMDeviance:
             out.append(np.asarray(K[idx[:, :, None], idx[:, None, :]]))
             start_ += factor.size
         return out
+
+def _block_inverse(B):
+    """log|B| (summed over the blocks) and the inverse of (G, k, k) positive definite blocks,
+    by the linear core's unrolled Cholesky (numpy's stacked routines are slow on tiny blocks)."""
+    k = B.shape[1]
+    logdet, inverse = _spd_logdet_inverse([[B[:, a, b] for b in range(k)] for a in range(k)])
+    if not np.isfinite(logdet):
+        raise np.linalg.LinAlgError("a block of A is not positive definite")
+    return float(logdet), np.stack([np.stack(row, axis=-1) for row in inverse], axis=-2)
+
 
 def _schur_solver(lam, M, dense_limit=DENSE_LIMIT):
     """The linear core's _Solver for S = Lambda' M Lambda + I: dense up to `dense_limit` rows."""
