@@ -124,8 +124,8 @@ def load_dataset(name):
     -------
     pandas.DataFrame
         One row per observation; grouping columns hold strings. A treatment whose reference
-        level is not the first in alphabetical order (``bacteria``'s ``trt``) is an ordered
-        list of categories, placebo first, as in its R source.
+        level is not the first in alphabetical order (``bacteria``'s ``trt``) loads as
+        categories in the order of its R source, placebo first.
 
     Examples
     --------
