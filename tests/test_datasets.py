@@ -7,7 +7,7 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
+NAMES = ["bacteria", "cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
          "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
          "scotssec", "sleepstudy", "verbagg"]
 
@@ -54,6 +54,7 @@ def test_codebook_documents_every_column(name):
     ("contraception", (1934, 6), ("district", 60)),
     ("epil", (236, 9), ("subject", 59)),
     ("guimmun", (2159, 13), ("comm", 161)),
+    ("bacteria", (220, 7), ("ID", 50)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -73,7 +74,7 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
                    "oxboys": ["Subject"], "cbpp": ["herd", "period"],
                    "grouseticks": ["INDEX", "BROOD", "YEAR", "LOCATION"], "verbagg": ["id"],
                    "contraception": ["woman", "district", "livch"], "epil": ["subject"],
-                   "guimmun": ["kid", "mom", "comm"]}[name]:
+                   "guimmun": ["kid", "mom", "comm"], "bacteria": ["ID"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -88,6 +89,18 @@ def test_hsb_centred_ses_is_ses_minus_school_mean():
     hsb = mlmcourse.load_dataset("hsb")
     assert (hsb["ses"] - hsb["meanses"] - hsb["cses"]).abs().max() < 1e-5
     assert (hsb.groupby("school")["ses"].transform("mean") - hsb["meanses"]).abs().max() < 1e-5
+
+
+def test_bacteria_treatment_loads_with_placebo_as_the_reference_level():
+    bacteria = mlmcourse.load_dataset("bacteria")
+    assert bacteria["trt"].cat.categories.tolist() == ["placebo", "drug", "drug+"]
+    assert bacteria["trt"].notna().all()
+
+
+def test_bacteria_late_marks_the_checks_after_week_2():
+    bacteria = mlmcourse.load_dataset("bacteria")
+    assert sorted(bacteria["week"].unique()) == [0, 2, 4, 6, 11]
+    assert (bacteria["late"] == (bacteria["week"] > 2)).all()
 
 
 def test_list_datasets_describes_every_dataset():
