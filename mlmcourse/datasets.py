@@ -9,6 +9,10 @@ _PACKAGED = Path(__file__).parent / "data"
 DATA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).parents[1] / "data"
 
 _DATASETS = {
+    "bdf": (
+        "Dutch language scores: 2,287 pupils in grade 8 of 131 schools, with verbal IQ",
+        {"school": str},
+    ),
     "cbpp": (
         "Bovine pleuropneumonia: new cases out of herd size in 15 herds over 4 periods",
         {"herd": str, "period": str},
@@ -96,8 +100,8 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam', 'gcsemv', 'grouseticks',
-     'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes', 'radon', 'scotssec',
+    ['bdf', 'cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam', 'gcsemv',
+     'grouseticks', 'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes', 'radon', 'scotssec',
      'sleepstudy', 'verbagg']
     """
     rows = []

@@ -7,7 +7,7 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
+NAMES = ["bdf", "cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
          "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
          "scotssec", "sleepstudy", "verbagg"]
 
@@ -54,6 +54,7 @@ def test_codebook_documents_every_column(name):
     ("contraception", (1934, 6), ("district", 60)),
     ("epil", (236, 9), ("subject", 59)),
     ("guimmun", (2159, 13), ("comm", 161)),
+    ("bdf", (2287, 9), ("school", 131)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -73,7 +74,7 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
                    "oxboys": ["Subject"], "cbpp": ["herd", "period"],
                    "grouseticks": ["INDEX", "BROOD", "YEAR", "LOCATION"], "verbagg": ["id"],
                    "contraception": ["woman", "district", "livch"], "epil": ["subject"],
-                   "guimmun": ["kid", "mom", "comm"]}[name]:
+                   "guimmun": ["kid", "mom", "comm"], "bdf": ["school"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -125,3 +126,9 @@ def test_egsingle_retained_mean_is_the_childs_mean_of_retained():
     egsingle = mlmcourse.load_dataset("egsingle")
     means = egsingle.groupby("child")["retained"].transform("mean")
     assert (means - egsingle["retained_mean"]).abs().max() < 1e-6
+
+
+def test_bdf_school_mean_iq_is_the_mean_of_its_pupils_iq():
+    bdf = mlmcourse.load_dataset("bdf")
+    school_mean = bdf.groupby("school")["IQ_verb"].transform("mean")
+    assert (school_mean - bdf["IQ_verb_mean"]).abs().max() < 1e-5
