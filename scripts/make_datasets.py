@@ -227,10 +227,11 @@ def bdf():
     # mlmRev's factor levels 1-4, in the order its documentation lists them
     out["denomina"] = out["denomina"].map({1: "public", 2: "protestant", 3: "catholic",
                                            4: "nondenominational"})
-    # the school mean of verbal IQ over these pupils (as hsb's meanses)
+    # the school mean of verbal IQ over these pupils, and IQ centred at it (as hsb's meanses, cses)
     out["IQ_verb_mean"] = out.groupby("school")["IQ_verb"].transform("mean")
-    cols = ["school", "langPOST", "langPRET", "IQ_verb", "IQ_verb_mean", "ses", "minority",
-            "denomina", "schoolSES"]
+    out["cIQ_verb"] = out["IQ_verb"] - out["IQ_verb_mean"]
+    cols = ["school", "langPOST", "langPRET", "IQ_verb", "IQ_verb_mean", "cIQ_verb", "ses",
+            "minority", "denomina", "schoolSES"]
     return out[cols].round(6)
 # --- end of the contextual-effects chapter -------------------------------------------------------
 

@@ -54,7 +54,7 @@ def test_codebook_documents_every_column(name):
     ("contraception", (1934, 6), ("district", 60)),
     ("epil", (236, 9), ("subject", 59)),
     ("guimmun", (2159, 13), ("comm", 161)),
-    ("bdf", (2287, 9), ("school", 131)),
+    ("bdf", (2287, 10), ("school", 131)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -128,7 +128,8 @@ def test_egsingle_retained_mean_is_the_childs_mean_of_retained():
     assert (means - egsingle["retained_mean"]).abs().max() < 1e-6
 
 
-def test_bdf_school_mean_iq_is_the_mean_of_its_pupils_iq():
+def test_bdf_centred_iq_is_iq_minus_the_school_mean_of_its_pupils():
     bdf = mlmcourse.load_dataset("bdf")
     school_mean = bdf.groupby("school")["IQ_verb"].transform("mean")
     assert (school_mean - bdf["IQ_verb_mean"]).abs().max() < 1e-5
+    assert (bdf["IQ_verb"] - bdf["IQ_verb_mean"] - bdf["cIQ_verb"]).abs().max() < 1e-5
