@@ -121,6 +121,8 @@ zoo <- list(
   zoo_model("contextual_bdf_ciq_reml", "bdf", "langPOST ~ cIQ_verb + (1 | school)", TRUE),
   zoo_model("contextual_bdf_contextual_reml", "bdf",
             "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_contextual_ml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (1 | school)", FALSE),
   zoo_model("contextual_bdf_slopes_reml", "bdf",
             "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (cIQ_verb | school)", TRUE),
   zoo_model("contextual_bdf_slopes_ml", "bdf",
@@ -132,7 +134,10 @@ zoo <- list(
   zoo_model("contextual_bdf_denomination_reml", "bdf",
             "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", TRUE),
   zoo_model("contextual_bdf_denomination_ml", "bdf",
-            "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", FALSE)
+            "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", FALSE),
+  zoo_model("contextual_bdf_iq_reml", "bdf", "langPOST ~ IQ_verb + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_grand_reml", "bdf",
+            "langPOST ~ center(IQ_verb) + center(IQ_verb_mean) + (1 | school)", TRUE)
 )
 
 # ---- fitting ---------------------------------------------------------------
