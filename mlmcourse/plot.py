@@ -1092,8 +1092,7 @@ def predicted_lines(model, *, x, at, ax=None):
     styles = ["-", "--", ":", "-."]
     with _style.figure_context():
         ax = _style.new_axes(ax, (4.8, 3.4))
-        for values in combos:
-            values = values if isinstance(values, tuple) else (values,)
+        for values in combos:  # tuples, also for one predictor
             rows = pd.DataFrame({x: grid, **dict(zip(names, values))})
             first = list(at[names[0]]).index(values[0])
             style = styles[list(at[names[1]]).index(values[1]) % 4] if len(names) > 1 else "-"
