@@ -13,6 +13,10 @@ _DATASETS = {
         "H. influenzae in children with otitis media: 220 checks of 50 children in a drug trial",
         {"ID": str, "trt": pd.CategoricalDtype(["placebo", "drug", "drug+"])},
     ),
+    "bdf": (
+        "Dutch language scores: 2,287 pupils in grade 8 of 131 schools, with verbal IQ",
+        {"school": str},
+    ),
     "cbpp": (
         "Bovine pleuropneumonia: new cases out of herd size in 15 herds over 4 periods",
         {"herd": str, "period": str},
@@ -100,9 +104,9 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['bacteria', 'cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam', 'gcsemv',
-     'grouseticks', 'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes', 'radon',
-     'scotssec', 'sleepstudy', 'verbagg']
+    ['bacteria', 'bdf', 'cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam',
+     'gcsemv', 'grouseticks', 'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes',
+     'radon', 'scotssec', 'sleepstudy', 'verbagg']
     """
     rows = []
     for name, (description, _) in sorted(_DATASETS.items()):

@@ -7,8 +7,8 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["bacteria", "cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
-         "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
+NAMES = ["bacteria", "bdf", "cbpp", "chickweight", "contraception", "egsingle", "epil", "exam",
+         "gcsemv", "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
          "scotssec", "sleepstudy", "verbagg"]
 
 
@@ -55,6 +55,7 @@ def test_codebook_documents_every_column(name):
     ("epil", (236, 9), ("subject", 59)),
     ("guimmun", (2159, 13), ("comm", 161)),
     ("bacteria", (220, 7), ("ID", 50)),
+    ("bdf", (2287, 10), ("school", 131)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -74,7 +75,7 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
                    "oxboys": ["Subject"], "cbpp": ["herd", "period"],
                    "grouseticks": ["INDEX", "BROOD", "YEAR", "LOCATION"], "verbagg": ["id"],
                    "contraception": ["woman", "district", "livch"], "epil": ["subject"],
-                   "guimmun": ["kid", "mom", "comm"], "bacteria": ["ID"]}[name]:
+                   "guimmun": ["kid", "mom", "comm"], "bacteria": ["ID"], "bdf": ["school"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -138,3 +139,10 @@ def test_egsingle_retained_mean_is_the_childs_mean_of_retained():
     egsingle = mlmcourse.load_dataset("egsingle")
     means = egsingle.groupby("child")["retained"].transform("mean")
     assert (means - egsingle["retained_mean"]).abs().max() < 1e-6
+
+
+def test_bdf_centred_iq_is_iq_minus_the_school_mean_of_its_pupils():
+    bdf = mlmcourse.load_dataset("bdf")
+    school_mean = bdf.groupby("school")["IQ_verb"].transform("mean")
+    assert (school_mean - bdf["IQ_verb_mean"]).abs().max() < 1e-5
+    assert (bdf["IQ_verb"] - bdf["IQ_verb_mean"] - bdf["cIQ_verb"]).abs().max() < 1e-5
