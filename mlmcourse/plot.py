@@ -27,7 +27,7 @@ from mlmcourse.pooling import pooling as pooled_estimates
 
 __all__ = ["lines", "spaghetti", "lattice", "pooling", "shrinkage",
            "caterpillar", "diagnostics", "variance_partition", "covariance_heatmaps",
-           "within_between", "predicted_lines"]
+           "within_between", "predicted_lines", "membership"]
 
 _KINDS = {
     "intercepts": "varying intercepts",
@@ -1106,3 +1106,78 @@ def predicted_lines(model, *, x, at, ax=None):
 
 def _plain(value):
     return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+# ---------------------------------------------------------------------------
+# nested or crossed: which groups share observations
+
+
+def membership(data, *, x, y, ax=None):
+    """Draw which levels of two grouping factors occur together: nested or crossed, seen.
+
+    One dot for every combination of a level of `x` and a level of `y` that
+    has observations, its area proportional to their number. The levels of
+    `x` run along the horizontal axis in their natural order; the levels of
+    `y` are sorted by the first level of `x` they occur with, so that `y`
+    nested in `x` shows as a staircase (each row holds one dot) and crossed
+    factors as rows with several dots.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    x, y : str
+        Names of the two grouping columns; with nesting, `x` is the outer one.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Level labels are written on an axis with at most 30 levels; with more, the
+    axis says how many levels it shows.
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> pastes = mlmcourse.load_dataset("pastes")
+    >>> ax = mlmcourse.plot.membership(pastes, x="batch", y="sample")
+    >>> len(ax.collections[0].get_offsets())   # 30 samples, each in one batch
+    30
+    """
+    _style.check_dataframe(data, "membership")
+    _style.check_columns(data, {"x": x, "y": y})
+    if x == y:
+        raise ValueError(f"membership() needs two different columns; x and y are both {x!r}.")
+    frame = _style.complete_rows(data, [x, y], "membership")
+    cells = frame.groupby([x, y], observed=True).size().rename("n").reset_index()
+    x_levels = _style.check_levels(frame, x, None, "membership")
+    x_pos = {level: i for i, level in enumerate(x_levels)}
+    cells["x_pos"] = cells[x].map(x_pos)
+    first = cells.groupby(y)["x_pos"].min()
+    y_levels = sorted(first.index, key=lambda level: (first[level], _style._natural_key(level)))
+    cells["y_pos"] = cells[y].map({level: i for i, level in enumerate(y_levels)})
+    area = 60 * cells["n"] / cells["n"].max()
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (4.0, 4.0))
+        ax.scatter(cells["x_pos"], cells["y_pos"], s=area.clip(lower=4),
+                   color=_style.SINGLE_COLOUR, linewidths=0)
+        _membership_axis(ax.xaxis, x_levels, x)
+        _membership_axis(ax.yaxis, y_levels, y)
+        ax.set_xlim(-0.7, len(x_levels) - 0.3)
+        ax.set_ylim(len(y_levels) - 0.3, -0.7)
+        ax.grid(False)
+    return ax
+
+
+def _membership_axis(axis, levels, name, most=30):
+    if len(levels) <= most:
+        axis.set_ticks(range(len(levels)), [str(level) for level in levels], fontsize=7)
+        axis.set_label_text(name)
+    else:
+        axis.set_ticks([])
+        axis.set_label_text(f"{name} ({len(levels)} levels)")
+

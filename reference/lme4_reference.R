@@ -137,7 +137,25 @@ zoo <- list(
             "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", FALSE),
   zoo_model("contextual_bdf_iq_reml", "bdf", "langPOST ~ IQ_verb + (1 | school)", TRUE),
   zoo_model("contextual_bdf_grand_reml", "bdf",
-            "langPOST ~ center(IQ_verb) + center(IQ_verb_mean) + (1 | school)", TRUE)
+            "langPOST ~ center(IQ_verb) + center(IQ_verb_mean) + (1 | school)", TRUE),
+  # --- levels ---
+  zoo_model("levels_eg_means_reml", "egsingle", "math ~ 1 + (1 | school/child)", TRUE,
+            rename = c("child:school" = "school:child")),
+  zoo_model("levels_eg_growth_reml", "egsingle", "math ~ year + (year | school) + (year | child)", TRUE),
+  zoo_model("levels_eg_growth_school_intercept_reml", "egsingle",
+            "math ~ year + (1 | school) + (year | child)", TRUE),
+  zoo_model("levels_pastes_casks_crossed_reml", "pastes", "strength ~ 1 + (1 | batch) + (1 | cask)", TRUE),
+  zoo_model("levels_scotssec_crossed_reml", "scotssec", "attain ~ verbal + (1 | primary) + (1 | second)", TRUE),
+  zoo_model("levels_scotssec_forced_nested_reml", "scotssec", "attain ~ verbal + (1 | second/primary)", TRUE,
+            rename = c("primary:second" = "second:primary")),
+  zoo_model("levels_scotssec_second_only_reml", "scotssec", "attain ~ verbal + (1 | second)", TRUE),
+  zoo_model("levels_scotssec_second_slopes_reml", "scotssec",
+            "attain ~ verbal + (1 | primary) + (verbal | second)", TRUE),
+  zoo_model("levels_scotssec_both_slopes_reml", "scotssec",
+            "attain ~ verbal + (verbal | primary) + (verbal | second)", TRUE),
+  zoo_model("levels_scotssec_uncorrelated_slopes_reml", "scotssec",
+            "attain ~ verbal + (verbal || primary) + (verbal || second)", TRUE),
+  zoo_model("levels_scotssec_sex_reml", "scotssec", "attain ~ verbal + sex + (1 | primary) + (1 | second)", TRUE)
 )
 
 # ---- fitting ---------------------------------------------------------------

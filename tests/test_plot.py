@@ -584,3 +584,41 @@ def test_predicted_lines_have_the_slope_the_fixed_effects_imply(hsb_cross_level)
 def test_predicted_lines_refuses_an_unknown_column_naming_it(hsb_cross_level):
     with pytest.raises(ValueError, match=r"at\['sektor'\]='sektor' is not a column"):
         plot.predicted_lines(hsb_cross_level, x="cses", at={"sektor": ["Public"]})
+
+
+# --- membership (nested or crossed) ----------------------------------------------------
+
+
+def test_membership_draws_one_dot_per_combination_that_has_observations(pastes):
+    ax = plot.membership(pastes, x="batch", y="cask")
+    assert len(ax.collections[0].get_offsets()) == 30
+
+
+def test_membership_shows_nesting_as_a_staircase(pastes):
+    offsets = plot.membership(pastes, x="batch", y="sample").collections[0].get_offsets()
+    x, y = np.asarray(offsets).T
+    assert len(np.unique(y)) == len(y)                 # each sample in one batch
+    assert (np.diff(x[np.argsort(y)]) >= 0).all()      # rows sorted by their batch
+
+
+def test_membership_dot_areas_grow_with_the_number_of_observations():
+    data = pd.DataFrame({"a": ["p", "p", "p", "q"], "b": ["u", "u", "v", "v"]})
+    sizes = plot.membership(data, x="a", y="b").collections[0].get_sizes()
+    assert sizes.max() == pytest.approx(2 * sizes.min())
+
+
+def test_membership_names_an_unknown_column(pastes):
+    with pytest.raises(ValueError, match=r"y='casks' is not a column.*'cask'"):
+        plot.membership(pastes, x="batch", y="casks")
+
+
+def test_membership_refuses_the_same_column_twice(pastes):
+    with pytest.raises(ValueError, match="two different columns"):
+        plot.membership(pastes, x="batch", y="batch")
+
+
+def test_membership_counts_the_levels_of_a_long_axis_instead_of_labelling_them():
+    scotssec = mlmcourse.load_dataset("scotssec")
+    ax = plot.membership(scotssec, x="second", y="primary")
+    assert ax.get_ylabel() == "primary (148 levels)"
+    assert len(ax.get_xticklabels()) == 19

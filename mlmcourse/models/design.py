@@ -13,6 +13,7 @@ import patsy
 from scipy import sparse
 
 from mlmcourse.models.formula import FormulaError, check_columns, variable_names
+from mlmcourse.models.nesting import nesting_notes
 
 
 @dataclass
@@ -147,6 +148,7 @@ def build_design(parsed, data, env, weights=None, family="gaussian"):
                        len(used), glmm=family != "gaussian")
     factors = [_factor(name, [b for b in blocks if b.factor == name], *coded[name])
                for name in parsed.group_names]
+    notes += nesting_notes(parsed, factors)
     factors.sort(key=lambda f: -f.size)  # lme4 also puts the factor with most levels first
     notes += scale_notes(X)
     design = Design(y, X, offset, w, blocks, labels, factors, used, complete,
