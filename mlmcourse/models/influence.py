@@ -92,7 +92,7 @@ def influence(model, group=None, *, levels=None):
 
 
 def _check_group(model, group):
-    if not isinstance(model, FitResult):
+    if not isinstance(model, FitResult) or getattr(model, "family", "gaussian") != "gaussian":
         raise TypeError("influence() needs a linear mixed model fitted with mlmcourse.fit(), "
                         f"not {type(model).__name__}.")
     if group is None:
