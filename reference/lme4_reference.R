@@ -51,6 +51,9 @@ read_simulated <- function(name, factors) {
   data
 }
 datasets[["simulated:crossed_100000"]] <- read_simulated("crossed_100000", c("a", "b"))
+for (name in c("checking_skewed", "checking_curvature", "checking_skewed_flaw", "checking_level2")) {
+  datasets[[paste0("simulated:", name)]] <- read_simulated(name, "g")
+}
 
 # ---- the zoo ---------------------------------------------------------------
 # `formula` is written exactly as Python's mlmcourse.fit receives it.
@@ -155,7 +158,23 @@ zoo <- list(
             "attain ~ verbal + (verbal | primary) + (verbal | second)", TRUE),
   zoo_model("levels_scotssec_uncorrelated_slopes_reml", "scotssec",
             "attain ~ verbal + (verbal || primary) + (verbal || second)", TRUE),
-  zoo_model("levels_scotssec_sex_reml", "scotssec", "attain ~ verbal + sex + (1 | primary) + (1 | second)", TRUE)
+  zoo_model("levels_scotssec_sex_reml", "scotssec", "attain ~ verbal + sex + (1 | primary) + (1 | second)", TRUE),
+  # --- checking ---
+  zoo_model("sleep_centred_slopes_reml", "sleepstudy",
+            "Reaction ~ I(Days - 4.5) + (I(Days - 4.5) | Subject)", TRUE),
+  zoo_model("sleep_centred_uncorrelated_reml", "sleepstudy",
+            "Reaction ~ I(Days - 4.5) + (I(Days - 4.5) || Subject)", TRUE),
+  zoo_model("sleep_vertex_uncorrelated_reml", "sleepstudy",
+            "Reaction ~ I(Days + 0.27) + (I(Days + 0.27) || Subject)", TRUE),
+  zoo_model("checking_skewed_reml", "simulated:checking_skewed", "y ~ 1 + (1 | g)", TRUE),
+  zoo_model("checking_curvature_reml", "simulated:checking_curvature", "y ~ x + (1 | g)", TRUE),
+  zoo_model("checking_curvature_ml", "simulated:checking_curvature", "y ~ x + (1 | g)", FALSE),
+  zoo_model("checking_curvature_quadratic_ml", "simulated:checking_curvature",
+            "y ~ x + I(x * x) + (1 | g)", FALSE),
+  zoo_model("checking_skewed_flaw_reml", "simulated:checking_skewed_flaw", "y ~ x + (1 | g)", TRUE),
+  zoo_model("checking_level2_reml", "simulated:checking_level2", "y ~ x + (1 | g)", TRUE),
+  zoo_model("checking_level2_ml", "simulated:checking_level2", "y ~ x + (1 | g)", FALSE),
+  zoo_model("checking_level2_z_ml", "simulated:checking_level2", "y ~ x + z + (1 | g)", FALSE)
 )
 
 # ---- fitting ---------------------------------------------------------------
