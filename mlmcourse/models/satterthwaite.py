@@ -53,6 +53,7 @@ def satterthwaite_df(deviance, theta, sigma):
     [17.0, 17.0]
     """
     varpar = np.append(np.asarray(theta, float), sigma)
+    deviance = _Memo(deviance)  # steps in sigma alone reuse the factorisation at theta
     hessian = _richardson(lambda v: np.array([_deviance_vp(deviance, v)]), varpar, d=0.1,
                           second=True)[1][0]
     values, vectors = np.linalg.eigh(hessian)
@@ -65,6 +66,20 @@ def satterthwaite_df(deviance, theta, sigma):
     with np.errstate(divide="ignore", invalid="ignore"):
         df = 2 * variance ** 2 / denominator
     return np.where(np.isfinite(df), df, np.inf)[:p]
+
+
+class _Memo:
+    """The deviance core with its last factorisations kept, by theta."""
+
+    def __init__(self, deviance):
+        self.core, self.states = deviance, {}
+        self.n, self.p, self.reml = deviance.n, deviance.p, deviance.reml
+
+    def factorize(self, theta):
+        key = np.asarray(theta, float).tobytes()
+        if key not in self.states:
+            self.states[key] = self.core.factorize(theta)
+        return self.states[key]
 
 
 def _deviance_vp(deviance, varpar):
