@@ -209,17 +209,14 @@ class Profile:
         self.space = SdCor(self.model)
         self.nv = len(self.space.names)
         self.names = self.space.names + list(self.model._X.columns)
-        if self.glmm:
-            self.core = self.model._deviance
-            self.log_weights = 0.0
-        else:
-            self.core = self.model._deviance
-            self.log_weights = self.core.log_weights
+        self.core = self.model._deviance
+        self.log_weights = 0.0 if self.glmm else self.core.log_weights
         self.estimate = parameters(self.model).to_numpy()
         lower, upper = self.space.lower_upper()
         p = len(self.model._beta)
         self.lower = np.r_[lower, np.full(p, -np.inf)]
         self.upper = np.r_[upper, np.full(p, np.inf)]
+        self.edges = (self.lower.copy(), self.upper.copy())  # what a limit beyond is reported as
         self.lower[self.lower == -1.0] = -_COR_EDGE
         self.upper[self.upper == 1.0] = _COR_EDGE
         self.x_hat = self.estimate if self.glmm else self.estimate[:self.nv]
@@ -256,14 +253,12 @@ class Profile:
         return state["logdet"] - self.log_weights + n * (1 + np.log(2 * np.pi * pwrss / n))
 
     def _steps(self):
-        """A rough standard error of each parameter, to step out from the estimate."""
-        estimate = np.abs(self.estimate)
-        fallback = np.where(np.array(self.space.kinds + ["beta"] * len(self.model._beta))
-                            == "cor", 0.2, np.maximum(estimate, 1e-3 * estimate.max()) / 4)
-        se_beta = self.model.fixef["se"].to_numpy()
-        steps = fallback.copy()
-        steps[self.nv:] = se_beta
-        return steps
+        """A rough SE of each parameter, to step out from the estimate: a quarter of an SD or
+        sigma (at least 1e-3 of the largest), 0.2 for a correlation, the fixed effects' SEs."""
+        kinds = np.array(self.space.kinds)
+        scale = np.abs(self.estimate[:self.nv])
+        variance = np.where(kinds == "cor", 0.2, np.maximum(scale, 1e-3 * scale.max()) / 4)
+        return np.r_[variance, self.model.fixef["se"].to_numpy()]
 
     # -- profiling -----------------------------------------------------------------------
     def zeta(self, w, value, start):
@@ -295,8 +290,9 @@ class Profile:
         """The value of parameter w where zeta = side * z, or the edge of its range."""
         estimate, step = self.estimate[w], self.steps[w]
         edge = self.upper[w] if side > 0 else self.lower[w]
+        reported = self.edges[side > 0][w]
         if side * (edge - estimate) <= 0:  # at the edge already (a boundary fit)
-            return self._edge(edge)
+            return reported
         free = np.arange(len(self.x_hat)) != w
         start = (self.model._theta.copy() if w >= self.nv and not self.glmm
                  else self.x_hat[free].copy())
@@ -309,16 +305,12 @@ class Profile:
             if side * zeta >= z:
                 break
             if value == edge:
-                return self._edge(edge)
+                return reported
             start, previous, step = rest, value, step * 2
         target = side * z
         lo, hi = sorted((previous, value))
         return optimize.brentq(lambda c: self.zeta(w, c, start)[0] - target, lo, hi,
                                xtol=1e-6 * self.steps[w])
-
-    @staticmethod
-    def _edge(edge):
-        return float(np.clip(np.round(edge, 6), -1.0, 1.0)) if abs(edge) <= 1 else float(edge)
 
     def confint(self, level):
         z = stats.norm.ppf((1 + level) / 2)
