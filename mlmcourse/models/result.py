@@ -480,7 +480,7 @@ class FitResult:
         <BLANKLINE>
         Fixed effects (t tests, Satterthwaite's df):
                     Estimate  Std. Error    df  t value  Pr(>|t|)
-         Intercept   251.405       6.825  17.0    36.84  1.17e-17
+         Intercept   251.405       6.825  17.0    36.84    <2e-16
          Days         10.467       1.546  17.0     6.77  3.26e-06
         """
         from mlmcourse.models.summary import summary_text

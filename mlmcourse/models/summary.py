@@ -46,8 +46,13 @@ def fixef_text(table):
     for term, row in table.iterrows():
         cells = (term, f"{row['estimate']:.{digits}f}", f"{row['se']:.{digits}f}")
         cells += (f"{row['df']:.1f}", f"{row['t']:.2f}") if t_test else (f"{row['z']:.2f}",)
-        rows.append(cells + (f"{row['p']:.3g}",))
+        rows.append(cells + (p_text(row["p"]),))
     return columns(rows, align="l" + "r" * (len(header) - 1))
+
+
+def p_text(p):
+    """A p value as R prints it: three digits, and "<2e-16" below machine precision."""
+    return "<2e-16" if p < np.finfo(float).eps else f"{p:.3g}"
 
 
 def decimals(largest, significant, fewest):
