@@ -22,6 +22,7 @@ the formula's order (``sd_Intercept|Subject``, ``cor_Days.Intercept|Subject``,
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
 from mlmcourse.models.formula import FormulaError
 
@@ -310,10 +311,12 @@ class Profile:
         target = side * z
         lo, hi = sorted((previous, value))
         return optimize.brentq(lambda c: self.zeta(w, c, start)[0] - target, lo, hi,
-                               xtol=1e-6 * self.steps[w])
+                               xtol=1e-4 * self.steps[w])
 
     def confint(self, level):
         z = stats.norm.ppf((1 + level) / 2)
-        lower = [self.limit(w, -1, z) for w in range(len(self.names))]
-        upper = [self.limit(w, +1, z) for w in range(len(self.names))]
+        # The matrices are small: BLAS threads cost more than they give (as in fit.py).
+        with threadpool_limits(limits=1, user_api="blas"):
+            lower = [self.limit(w, -1, z) for w in range(len(self.names))]
+            upper = [self.limit(w, +1, z) for w in range(len(self.names))]
         return _table(self.names, lower, upper)
