@@ -27,6 +27,8 @@ otherwise.  ``path="sparse"`` skips the elimination and factorises the whole of 
 SuperLU: the same deviance by a different route, kept so that the tests can check one against
 the other.
 """
+import copy
+
 import numpy as np
 from scipy import linalg, sparse
 from scipy.sparse import linalg as splinalg
@@ -84,6 +86,7 @@ class ProfiledDeviance:
             self._zz = _outer_products(self.ZtXy1) if small else None
         if self.rest:
             Z_rest = sparse.hstack([f.z_matrix(sw) for f in self.rest], format="csc")
+            self.Z_rest = Z_rest
             self.ZtZ_RR = (Z_rest.T @ Z_rest).tocsr()
             self.ZtXy_R = Z_rest.T @ Xy
             self.q_rest = Z_rest.shape[1]
@@ -98,6 +101,32 @@ class ProfiledDeviance:
                     self._plan = _sandwich_plan(self.ZtZ_1R, self.first.k, self.q_rest)
             if self.dense_rest:
                 self.ZtZ_RR = self.ZtZ_RR.toarray()
+
+    def with_response(self, design):
+        """The same core for `design`, which differs from this one's in y alone.
+
+        Only the cross-products with y are recomputed (a bootstrap replicate's refit).
+        """
+        new = copy.copy(self)
+        new.design = design
+        sw = np.sqrt(design.weights)
+        r = (design.y.to_numpy(float) - design.offset) * sw
+        p = self.p
+        new.XytXy = self.XytXy.copy()
+        new.XytXy[:p, p] = new.XytXy[p, :p] = (design.X.to_numpy(float) * sw[:, None]).T @ r
+        new.XytXy[p, p] = r @ r
+        if self.first is not None:
+            new.ZtXy1 = self.ZtXy1.copy()
+            V = self.first.values * sw[:, None]
+            G = len(self.first.levels)
+            for a in range(self.first.k):
+                new.ZtXy1[:, a, p] = np.bincount(self.first.codes, V[:, a] * r, G)
+            if self._zz is not None:
+                new._zz = _outer_products(new.ZtXy1)
+        if self.rest:
+            new.ZtXy_R = np.array(self.ZtXy_R, copy=True)
+            new.ZtXy_R[:, p] = self.Z_rest.T @ r
+        return new
 
     # -- the deviance -----------------------------------------------------------
     def __call__(self, theta):
