@@ -47,12 +47,14 @@ reference: $(STAMP)
 	$(BIN)/python reference/simulated.py
 	Rscript reference/lme4_reference.R
 	Rscript reference/glmer_reference.R
+	Rscript reference/inference_reference.R
 	Rscript bench/lme4_scaling.R
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_fit.py
 	$(BIN)/python bench/bench_glmm.py
 	$(BIN)/python bench/bench_scaling.py
+	$(BIN)/python bench/bench_inference.py
 
 data: $(STAMP)
 	$(BIN)/python scripts/make_datasets.py

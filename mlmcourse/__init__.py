@@ -1,13 +1,15 @@
 """mlmcourse: data, model fitting and figures for the multilevel-models course."""
 from mlmcourse.datasets import list_datasets, load_dataset
 from mlmcourse.notebook import setup_notebook
-from mlmcourse.models import FitResult, FormulaError, ModelWarning, compare, fit
+from mlmcourse.models import (FitResult, FormulaError, ModelWarning, bootstrap, compare, fit,
+                              influence)
 from mlmcourse import plot
 from mlmcourse.pooling import pooling
 from mlmcourse.simulate import faculty_salaries, salary_parameters, simulate
 
 __all__ = [
-    "FitResult", "FormulaError", "ModelWarning", "compare", "faculty_salaries", "fit",
+    "FitResult", "FormulaError", "ModelWarning", "bootstrap", "compare", "faculty_salaries", "fit",
+    "influence",
     "list_datasets", "load_dataset", "plot", "pooling", "salary_parameters", "setup_notebook",
     "simulate",
 ]

@@ -26,7 +26,9 @@ from mlmcourse.models import FitResult, fit
 from mlmcourse.pooling import pooling as pooled_estimates
 
 __all__ = ["lines", "spaghetti", "lattice", "pooling", "shrinkage",
-           "caterpillar", "diagnostics", "variance_partition", "covariance_heatmaps"]
+           "caterpillar", "diagnostics", "variance_partition", "covariance_heatmaps",
+           "within_between", "predicted_lines", "membership", "ranef_qq", "ranef_against",
+           "influence", "variance_function"]
 
 _KINDS = {
     "intercepts": "varying intercepts",
@@ -985,3 +987,484 @@ def _heatmap(ax, matrix, low, high, cmap, fmt):
                         fontsize=7 if len(matrix) > 5 else 8,
                         color="black" if value > middle else "white")
     return image
+
+
+# ---------------------------------------------------------------------------
+# within and between groups; a model's fixed-part lines
+
+
+def within_between(data, *, x, y, group, ax=None):
+    """Draw the within-group and the between-group slopes of `y` on `x`.
+
+    Each group's mean is a grey point (its area proportional to the group's size) with a
+    short blue segment through it, of the pooled within-group slope (the slope of a
+    regression with one intercept per group), spanning the group's mean of `x` plus and
+    minus one within-group SD. The black dashed line is the between-group slope: the
+    least-squares line through the group means, one point per group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    x, y, group : str
+        Names of the predictor, the outcome and the grouping column.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> hsb = mlmcourse.load_dataset("hsb")
+    >>> ax = mlmcourse.plot.within_between(hsb, x="ses", y="mathach", group="school")
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['within schools: slope 2.19', 'between schools: slope 5.91']
+    """
+    _style.check_dataframe(data, "within_between")
+    _style.check_columns(data, {"x": x, "y": y, "group": group}, numeric=("x", "y"))
+    frame = _style.complete_rows(data, [x, y, group], "within_between")
+    means = frame.groupby(group)[[x, y]].agg(["mean", "std", "size"])
+    x_dev = frame[x] - frame.groupby(group)[x].transform("mean")
+    y_dev = frame[y] - frame.groupby(group)[y].transform("mean")
+    within = (x_dev * y_dev).sum() / (x_dev**2).sum()
+    between, level = np.polyfit(means[(x, "mean")], means[(y, "mean")], 1)
+    noun = group if group.endswith("s") else f"{group}s"
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (4.8, 3.4))
+        centre, spread = means[(x, "mean")], means[(x, "std")].fillna(0)
+        for cx, sd, cy in zip(centre, spread, means[(y, "mean")]):
+            ax.plot([cx - sd, cx + sd], [cy - within * sd, cy + within * sd],
+                    color=_style.PARTIAL_COLOUR, lw=1.0, alpha=0.7)
+        ax.lines[0].set_label(f"within {noun}: slope {within:.2f}")
+        ax.scatter(centre, means[(y, "mean")], s=3 * means[(x, "size")],
+                   color=_style.POINT_COLOUR, alpha=0.6, zorder=2)
+        grid = np.array([centre.min(), centre.max()])
+        ax.plot(grid, level + between * grid, color=_style.COMPLETE_COLOUR, ls="--", lw=2,
+                label=f"between {noun}: slope {between:.2f}", zorder=3)
+        ax.set(xlabel=f"{x} (group mean and ±1 SD)", ylabel=f"{y} (group mean)")
+        ax.legend(loc="best")
+    return ax
+
+
+def predicted_lines(model, *, x, at, ax=None):
+    """Draw a model's fixed-part predictions against `x` for chosen values of other predictors.
+
+    One line per combination of the values in `at` (Singer and Willett's *prototypical*
+    lines), over the range of `x` in the model's data: colour follows the first predictor
+    of `at`, line style the second. Predictors of the model not named in `at` or `x` must
+    be given there too.
+
+    Parameters
+    ----------
+    model : FitResult
+        A fit from :func:`mlmcourse.fit`.
+    x : str
+        The column along the horizontal axis.
+    at : dict
+        Column name to a list of values, for one or two other predictors.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> hsb = mlmcourse.load_dataset("hsb")
+    >>> model = mlmcourse.fit("mathach ~ cses * sector + (cses | school)", hsb)
+    >>> ax = mlmcourse.plot.predicted_lines(model, x="cses",
+    ...                                     at={"sector": ["Catholic", "Public"]})
+    >>> [line.get_label() for line in ax.lines]
+    ['sector = Catholic', 'sector = Public']
+    """
+    _check_model(model, "predicted_lines")
+    if not isinstance(at, dict) or not 1 <= len(at) <= 2:
+        raise ValueError("predicted_lines() needs `at` as a dict of one or two columns, each "
+                         "with a list of values, such as {'sector': ['Catholic', 'Public']}.")
+    _style.check_columns(model.data, {"x": x, **{f"at[{k!r}]": k for k in at}}, numeric=("x",))
+    grid = np.linspace(model.data[x].min(), model.data[x].max(), 50)
+    names = list(at)
+    combos = pd.MultiIndex.from_product([at[name] for name in names], names=names)
+    styles = ["-", "--", ":", "-."]
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (4.8, 3.4))
+        for values in combos:  # tuples, also for one predictor
+            rows = pd.DataFrame({x: grid, **dict(zip(names, values))})
+            first = list(at[names[0]]).index(values[0])
+            style = styles[list(at[names[1]]).index(values[1]) % 4] if len(names) > 1 else "-"
+            ax.plot(grid, model.predict(rows, random=False), ls=style, lw=1.8,
+                    color=_style.OKABE_ITO[first % len(_style.OKABE_ITO)],
+                    label=", ".join(f"{n} = {_plain(v)}" for n, v in zip(names, values)))
+        ax.set(xlabel=x, ylabel=f"{model.response} (fixed part)")
+        ax.legend(loc="best")
+    return ax
+
+
+def _plain(value):
+    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+# ---------------------------------------------------------------------------
+# nested or crossed: which groups share observations
+
+
+def membership(data, *, x, y, ax=None):
+    """Draw which levels of two grouping factors occur together: nested or crossed, seen.
+
+    One dot for every combination of a level of `x` and a level of `y` that
+    has observations, its area proportional to their number. The levels of
+    `x` run along the horizontal axis in their natural order; the levels of
+    `y` are sorted by the first level of `x` they occur with, so that `y`
+    nested in `x` shows as a staircase (each row holds one dot) and crossed
+    factors as rows with several dots.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    x, y : str
+        Names of the two grouping columns; with nesting, `x` is the outer one.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Level labels are written on an axis with at most 30 levels; with more, the
+    axis says how many levels it shows.
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> pastes = mlmcourse.load_dataset("pastes")
+    >>> ax = mlmcourse.plot.membership(pastes, x="batch", y="sample")
+    >>> len(ax.collections[0].get_offsets())   # 30 samples, each in one batch
+    30
+    """
+    _style.check_dataframe(data, "membership")
+    _style.check_columns(data, {"x": x, "y": y})
+    if x == y:
+        raise ValueError(f"membership() needs two different columns; x and y are both {x!r}.")
+    frame = _style.complete_rows(data, [x, y], "membership")
+    cells = frame.groupby([x, y], observed=True).size().rename("n").reset_index()
+    x_levels = _style.check_levels(frame, x, None, "membership")
+    x_pos = {level: i for i, level in enumerate(x_levels)}
+    cells["x_pos"] = cells[x].map(x_pos)
+    first = cells.groupby(y)["x_pos"].min()
+    y_levels = sorted(first.index, key=lambda level: (first[level], _style._natural_key(level)))
+    cells["y_pos"] = cells[y].map({level: i for i, level in enumerate(y_levels)})
+    area = 60 * cells["n"] / cells["n"].max()
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (4.0, 4.0))
+        ax.scatter(cells["x_pos"], cells["y_pos"], s=area.clip(lower=4),
+                   color=_style.SINGLE_COLOUR, linewidths=0)
+        _membership_axis(ax.xaxis, x_levels, x)
+        _membership_axis(ax.yaxis, y_levels, y)
+        ax.set_xlim(-0.7, len(x_levels) - 0.3)
+        ax.set_ylim(len(y_levels) - 0.3, -0.7)
+        ax.grid(False)
+    return ax
+
+
+def _membership_axis(axis, levels, name, most=30):
+    if len(levels) <= most:
+        axis.set_ticks(range(len(levels)), [str(level) for level in levels], fontsize=7)
+        axis.set_label_text(name)
+    else:
+        axis.set_ticks([])
+        axis.set_label_text(f"{name} ({len(levels)} levels)")
+
+
+
+# ---------------------------------------------------------------------------
+# checking a model: random effects, influence, the variance a random part implies
+
+
+
+def ranef_qq(model, *, group=None, ax=None):
+    """Normal QQ plots of the conditional modes, one panel per random term.
+
+    Each panel draws a term's conditional modes, sorted, against normal
+    quantiles, with the line of the distribution the model assumes,
+    N(0, tau^2) (slope tau, the term's estimated SD). Shrinkage makes the modes
+    less spread out than that line and more normal-looking than the true
+    effects, so a curved pattern here is evidence against normality, but a
+    straight one is weak evidence for it.
+
+    Parameters
+    ----------
+    model : mlmcourse.FitResult
+        A model fitted with :func:`mlmcourse.fit`.
+    group : str, optional
+        Only this grouping factor's terms; all when omitted.
+    ax : matplotlib.axes.Axes or sequence of Axes, optional
+        Where to draw: one Axes per panel, in the order of ``model.varcorr``;
+        a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> sleep = mlmcourse.load_dataset("sleepstudy")
+    >>> model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
+    >>> fig = mlmcourse.plot.ranef_qq(model)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Subject: Intercept', 'Subject: Days']
+    """
+    result = _check_model(model, "ranef_qq")
+    ranef = _ranef_of(result, group, "ranef_qq")
+    panels = list(ranef.groupby(["group", "term"], sort=False))
+    sds = result.varcorr.set_index(["group", "term"])["sd"]
+    with _style.figure_context():
+        axes = _panel_axes(ax, len(panels), "ranef_qq", height=2.8)
+        for axis, ((factor, term), rows) in zip(axes, panels):
+            modes = np.sort(rows["estimate"].to_numpy(float))
+            quantiles = stats.norm.ppf((np.arange(1, len(modes) + 1) - 0.5) / len(modes))
+            axis.plot(quantiles, modes, "o", ms=3, color=_style.PARTIAL_COLOUR, alpha=0.7)
+            ends = quantiles[[0, -1]]
+            axis.plot(ends, sds[(factor, term)] * ends, color=_style.COMPLETE_COLOUR,
+                      lw=0.9, ls="--", label="N(0, τ²) of the model")
+            axis.set_title(f"{factor}: {term}", pad=3)
+            axis.set_xlabel("normal quantile")
+        axes[0].set_ylabel("conditional mode")
+        axes[0].legend(loc="upper left")
+    return axes[0].figure
+
+
+def ranef_against(model, x, *, group=None, ax=None):
+    """Conditional modes against a group-level predictor, one panel per random term.
+
+    The model assumes that the random effects do not depend on the
+    predictors; a trend of the modes with a group-level variable says that
+    the variable belongs in the fixed part (for the intercept) or in an
+    interaction with the term (for a slope). Each panel adds the
+    least-squares line through the points.
+
+    Parameters
+    ----------
+    model : mlmcourse.FitResult
+        A model fitted with :func:`mlmcourse.fit`.
+    x : str
+        A numeric column of ``model.data`` that is constant within each group
+        (a level-2 predictor), whether or not the model uses it.
+    group : str, optional
+        The grouping factor; the model's first when omitted.
+    ax : matplotlib.axes.Axes or sequence of Axes, optional
+        One Axes per random term of `group`; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> hsb = mlmcourse.load_dataset("hsb")
+    >>> model = mlmcourse.fit("mathach ~ cses + (cses | school)", hsb)
+    >>> fig = mlmcourse.plot.ranef_against(model, "meanses")
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['meanses', 'meanses']
+    """
+    result = _check_model(model, "ranef_against")
+    factor = result.group_names[0] if group is None else group
+    ranef = _ranef_of(result, factor, "ranef_against")
+    values = _group_values(result, x, factor)
+    panels = list(ranef.groupby("term", sort=False))
+    with _style.figure_context():
+        axes = _panel_axes(ax, len(panels), "ranef_against", height=2.8)
+        for axis, (term, rows) in zip(axes, panels):
+            level_x = values.reindex(rows["level"]).to_numpy(float)
+            modes = rows["estimate"].to_numpy(float)
+            axis.axhline(0, color=_style.COMPLETE_COLOUR, lw=0.8, ls="--")
+            axis.plot(level_x, modes, "o", ms=3, color=_style.PARTIAL_COLOUR, alpha=0.6)
+            slope, intercept = np.polyfit(level_x, modes, 1)
+            ends = np.array([level_x.min(), level_x.max()])
+            axis.plot(ends, intercept + slope * ends, color=_style.NO_POOL_COLOUR, lw=1.5)
+            axis.set_title(f"{factor}: {term}", pad=3)
+            axis.set_xlabel(x)
+        axes[0].set_ylabel("conditional mode")
+    return axes[0].figure
+
+
+def _group_values(result, x, factor):
+    """The value of column `x` for each level of `factor`; an error if it varies within one."""
+    _style.check_columns(result.data, {"x": x}, numeric=["x"])
+    frame = pd.DataFrame({"level": result._labels[factor], "x": result.data[x].to_numpy()})
+    spread = frame.groupby("level")["x"].agg(["min", "max"])
+    varies = spread[spread["max"] > spread["min"]]
+    if len(varies):
+        level = varies.index[0]
+        raise ValueError(f"x={x!r} varies within {factor} {_plain_level(level)!r} (from "
+                         f"{varies.loc[level, 'min']:g} to {varies.loc[level, 'max']:g}); "
+                         f"it must be a {factor}-level variable, one value per group.")
+    return spread["min"]
+
+
+def _plain_level(level):
+    return level.item() if isinstance(level, np.generic) else level
+
+
+def _panel_axes(ax, count, function, height):
+    """`count` Axes: those given (checked), else a new row of panels."""
+    if ax is None:
+        _, axes = plt.subplots(1, count, squeeze=False, layout="constrained",
+                               figsize=(min(_style.TEXT_WIDTH, 0.8 + 2.9 * count), height))
+        return list(axes.ravel())
+    axes = list(np.ravel([ax]))
+    if len(axes) != count:
+        raise ValueError(f"{function}() draws {count} panel(s) for this model; ax= holds "
+                         f"{len(axes)} Axes.")
+    return axes
+
+
+def influence(table, *, top=3, ax=None):
+    """Draw each group's Cook's distance, labelling the most influential groups.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`mlmcourse.influence`: one row per group left out,
+        indexed by group, with a ``cooks_distance`` column.
+    top : int, default 3
+        How many of the largest distances to label with their group.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> sleep = mlmcourse.load_dataset("sleepstudy")
+    >>> model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
+    >>> ax = mlmcourse.plot.influence(mlmcourse.influence(model), top=1)
+    >>> [text.get_text() for text in ax.texts]
+    ['309']
+    """
+    if not isinstance(table, pd.DataFrame) or "cooks_distance" not in table.columns:
+        raise TypeError("influence() needs the table of mlmcourse.influence(model), a "
+                        "DataFrame with a 'cooks_distance' column.")
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
+        raise ValueError(f"top must be a whole number of groups to label, not {top!r}.")
+    order = sorted(table.index, key=_style._natural_key)
+    distance = table["cooks_distance"].reindex(order).to_numpy(float)
+    position = np.arange(len(order))
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (_style.TEXT_WIDTH, 2.6))
+        ax.vlines(position, 0, distance, color=_style.PARTIAL_COLOUR, lw=1.2)
+        ax.plot(position, distance, "o", ms=3.5, color=_style.PARTIAL_COLOUR)
+        for i in np.argsort(-distance, kind="stable")[:top]:
+            ax.annotate(str(order[i]), (position[i], distance[i]), xytext=(0, 4),
+                        textcoords="offset points", ha="center", fontsize=8)
+        ax.set_ylim(0, distance.max() * 1.15 if distance.max() > 0 else 1)
+        name = table.index.name or "group"
+        if len(order) <= 30:
+            ax.set_xticks(position, [str(level) for level in order], rotation=90, fontsize=7)
+            ax.set_xlabel(f"{name} left out")
+        else:
+            ax.set_xticks([])
+            ax.set_xlabel(f"{len(order)} levels of {name} left out, in order")
+        ax.set_ylabel("Cook's distance")
+    return ax
+
+
+def variance_function(model, *, x, points=True, label=None, ax=None):
+    """Draw the variance of the outcome that the model implies, against a predictor.
+
+    A random intercept alone implies one variance, tau_0^2 + sigma^2, for
+    every row. A random slope on x adds 2 rho tau_0 tau_1 x + tau_1^2 x^2: a
+    parabola in x with its lowest point at x = -rho tau_0 / tau_1. The points
+    are the variance of the marginal residuals (outcome minus the fixed part)
+    at each value of `x` (in ten bins of equal count when it has more than 25
+    values), the data's answer to the same question.
+
+    Parameters
+    ----------
+    model : mlmcourse.FitResult
+        A model fitted with :func:`mlmcourse.fit`, without prior weights.
+    x : str
+        A numeric column of ``model.data``. The random part may depend on no
+        other column.
+    points : bool, default True
+        Also draw the variance of the marginal residuals.
+    label : str, optional
+        Legend label of the curve (draw several models on one `ax`).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> sleep = mlmcourse.load_dataset("sleepstudy")
+    >>> model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)", sleep)
+    >>> ax = mlmcourse.plot.variance_function(model, x="Days")
+    >>> round(float(ax.lines[0].get_ydata()[0]), 1)  # tau_0^2 + sigma^2 at Days = 0
+    1267.0
+    """
+    result = _check_model(model, "variance_function")
+    _style.check_columns(result.data, {"x": x}, numeric=["x"])
+    if result.weights is not None:
+        raise ValueError("variance_function() draws models without prior weights: with "
+                         f"weights={result.weights!r} the residual variance differs row by row.")
+    values = result.data[x].to_numpy(float)
+    _check_depends_on_x_only(result, x, values)
+    grid = np.linspace(values.min(), values.max(), 200)
+    newdata = result.data.iloc[np.zeros(len(grid), dtype=int)].assign(**{x: grid})
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (_style.TEXT_WIDTH * 0.6, 3.0))
+        curve, = ax.plot(grid, _implied_variance(result, newdata), lw=1.8, label=label)
+        if points:
+            where, spread = _residual_variance(result, values)
+            ax.plot(where, spread, "o", ms=4, color=curve.get_color())
+        ax.set_xlabel(x)
+        ax.set_ylabel(f"variance of {result.response}")
+        if label is not None:
+            ax.legend()
+    return ax
+
+
+def _implied_variance(result, newdata):
+    """sum over factors of z' G z, plus sigma^2, for every row of `newdata`."""
+    total = np.full(len(newdata), result.sigma ** 2)
+    for factor, cov in zip(result._design.factors, result._factor_covariances()):
+        Z = np.column_stack([result._build(b.design, newdata, f"the random terms of "
+                                           f"{b.factor!r}") for b in factor.blocks])
+        total += np.einsum("ij,jk,ik->i", Z, cov, Z)
+    return total
+
+
+def _check_depends_on_x_only(result, x, values):
+    implied = pd.Series(_implied_variance(result, result.data)).groupby(values)
+    spread = (implied.max() - implied.min()).max()
+    if spread > 1e-8 * max(1.0, float(np.abs(implied.max()).max())):
+        raise ValueError(f"variance_function(): the variance this model implies depends on "
+                         f"more than x={x!r} (its random part uses other columns), so it is "
+                         "not one curve in x.")
+
+
+def _residual_variance(result, values):
+    marginal = np.asarray(result._y, float) - result.predict(random=False).to_numpy()
+    frame = pd.DataFrame({"x": values, "r": marginal})
+    if frame["x"].nunique() > 25:
+        frame["bin"] = pd.qcut(frame["x"], 10, labels=False, duplicates="drop")
+        grouped = frame.groupby("bin")
+        return grouped["x"].mean().to_numpy(), grouped["r"].var().to_numpy()
+    grouped = frame.groupby("x")["r"].var()
+    return grouped.index.to_numpy(float), grouped.to_numpy()

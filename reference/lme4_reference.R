@@ -35,8 +35,12 @@ datasets <- list(
   hsb        = read_course_csv("hsb", c("school", "sector")),
   pastes     = read_course_csv("pastes", c("batch", "cask", "sample")),
   egsingle   = read_course_csv("egsingle", c("child", "school")),
-  scotssec   = read_course_csv("scotssec", c("primary", "second"))
+  scotssec   = read_course_csv("scotssec", c("primary", "second")),
+  bdf        = read_course_csv("bdf", c("school", "denomina"))
 )
+
+# patsy's stateful `center(x)`, so that formulas read the same in R and in Python
+center <- function(x) x - mean(x)
 
 # Simulated designs, written by reference/simulated.py (`make reference` runs it first).
 read_simulated <- function(name, factors) {
@@ -47,6 +51,9 @@ read_simulated <- function(name, factors) {
   data
 }
 datasets[["simulated:crossed_100000"]] <- read_simulated("crossed_100000", c("a", "b"))
+for (name in c("checking_skewed", "checking_curvature", "checking_skewed_flaw", "checking_level2")) {
+  datasets[[paste0("simulated:", name)]] <- read_simulated(name, "g")
+}
 
 # ---- the zoo ---------------------------------------------------------------
 # `formula` is written exactly as Python's mlmcourse.fit receives it.
@@ -105,7 +112,69 @@ zoo <- list(
             "log_radon ~ floor + offset(0.7 * uranium) + (1 | county)", TRUE),
   zoo_model("simulated_crossed_1e5_ml", "simulated:crossed_100000", "y ~ x + (1 | a) + (1 | b)", FALSE),
   zoo_model("growth_retained_split_reml", "egsingle",
-            "math ~ year + I(retained - retained_mean) + retained_mean + (year | child)", TRUE)
+            "math ~ year + I(retained - retained_mean) + retained_mean + (year | child)", TRUE),
+  # --- contextual ---
+  zoo_model("contextual_hsb_ses_reml", "hsb", "mathach ~ ses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_cses_reml", "hsb", "mathach ~ cses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_within_between_reml", "hsb", "mathach ~ cses + meanses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_mundlak_reml", "hsb", "mathach ~ ses + meanses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_intercepts_explained_reml", "hsb",
+            "mathach ~ cses + sector + meanses + (cses | school)", TRUE),
+  zoo_model("contextual_bdf_empty_reml", "bdf", "langPOST ~ 1 + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_ciq_reml", "bdf", "langPOST ~ cIQ_verb + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_contextual_reml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_contextual_ml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (1 | school)", FALSE),
+  zoo_model("contextual_bdf_slopes_reml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (cIQ_verb | school)", TRUE),
+  zoo_model("contextual_bdf_slopes_ml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (cIQ_verb | school)", FALSE),
+  zoo_model("contextual_bdf_cross_level_reml", "bdf",
+            "langPOST ~ cIQ_verb * center(IQ_verb_mean) + (cIQ_verb | school)", TRUE),
+  zoo_model("contextual_bdf_cross_level_ml", "bdf",
+            "langPOST ~ cIQ_verb * center(IQ_verb_mean) + (cIQ_verb | school)", FALSE),
+  zoo_model("contextual_bdf_denomination_reml", "bdf",
+            "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", TRUE),
+  zoo_model("contextual_bdf_denomination_ml", "bdf",
+            "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", FALSE),
+  zoo_model("contextual_bdf_iq_reml", "bdf", "langPOST ~ IQ_verb + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_grand_reml", "bdf",
+            "langPOST ~ center(IQ_verb) + center(IQ_verb_mean) + (1 | school)", TRUE),
+  # --- levels ---
+  zoo_model("levels_eg_means_reml", "egsingle", "math ~ 1 + (1 | school/child)", TRUE,
+            rename = c("child:school" = "school:child")),
+  zoo_model("levels_eg_growth_reml", "egsingle", "math ~ year + (year | school) + (year | child)", TRUE),
+  zoo_model("levels_eg_growth_school_intercept_reml", "egsingle",
+            "math ~ year + (1 | school) + (year | child)", TRUE),
+  zoo_model("levels_pastes_casks_crossed_reml", "pastes", "strength ~ 1 + (1 | batch) + (1 | cask)", TRUE),
+  zoo_model("levels_scotssec_crossed_reml", "scotssec", "attain ~ verbal + (1 | primary) + (1 | second)", TRUE),
+  zoo_model("levels_scotssec_forced_nested_reml", "scotssec", "attain ~ verbal + (1 | second/primary)", TRUE,
+            rename = c("primary:second" = "second:primary")),
+  zoo_model("levels_scotssec_second_only_reml", "scotssec", "attain ~ verbal + (1 | second)", TRUE),
+  zoo_model("levels_scotssec_second_slopes_reml", "scotssec",
+            "attain ~ verbal + (1 | primary) + (verbal | second)", TRUE),
+  zoo_model("levels_scotssec_both_slopes_reml", "scotssec",
+            "attain ~ verbal + (verbal | primary) + (verbal | second)", TRUE),
+  zoo_model("levels_scotssec_uncorrelated_slopes_reml", "scotssec",
+            "attain ~ verbal + (verbal || primary) + (verbal || second)", TRUE),
+  zoo_model("levels_scotssec_sex_reml", "scotssec", "attain ~ verbal + sex + (1 | primary) + (1 | second)", TRUE),
+  # --- checking ---
+  zoo_model("sleep_centred_slopes_reml", "sleepstudy",
+            "Reaction ~ I(Days - 4.5) + (I(Days - 4.5) | Subject)", TRUE),
+  zoo_model("sleep_centred_uncorrelated_reml", "sleepstudy",
+            "Reaction ~ I(Days - 4.5) + (I(Days - 4.5) || Subject)", TRUE),
+  zoo_model("sleep_vertex_uncorrelated_reml", "sleepstudy",
+            "Reaction ~ I(Days + 0.27) + (I(Days + 0.27) || Subject)", TRUE),
+  zoo_model("checking_skewed_reml", "simulated:checking_skewed", "y ~ 1 + (1 | g)", TRUE),
+  zoo_model("checking_curvature_reml", "simulated:checking_curvature", "y ~ x + (1 | g)", TRUE),
+  zoo_model("checking_curvature_ml", "simulated:checking_curvature", "y ~ x + (1 | g)", FALSE),
+  zoo_model("checking_curvature_quadratic_ml", "simulated:checking_curvature",
+            "y ~ x + I(x * x) + (1 | g)", FALSE),
+  zoo_model("checking_skewed_flaw_reml", "simulated:checking_skewed_flaw", "y ~ x + (1 | g)", TRUE),
+  zoo_model("checking_level2_reml", "simulated:checking_level2", "y ~ x + (1 | g)", TRUE),
+  zoo_model("checking_level2_ml", "simulated:checking_level2", "y ~ x + (1 | g)", FALSE),
+  zoo_model("checking_level2_z_ml", "simulated:checking_level2", "y ~ x + z + (1 | g)", FALSE)
 )
 
 # ---- fitting ---------------------------------------------------------------

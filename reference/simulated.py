@@ -45,8 +45,39 @@ def crossed(n, seed=20251203):
 
 def design(name):
     """The data set called `name`, such as ``"crossed_100000"``."""
+    if name in CHECKING:
+        return CHECKING[name]()
     kind, n = name.rsplit("_", 1)
     return {"slopes": slopes, "crossed": crossed}[kind](int(n))
+
+
+# --- checking: the simulated data sets of chapters/checking-models.ipynb (its SEED is 2024); the
+# same code as the chapter's, which tests/test_checking_data.py checks.
+
+def skewed_groups(rng, groups=100, size=5, sigma=2.0):
+    """Random intercepts from a centred exponential (SD 1, skewness 2), normal residuals."""
+    u = rng.exponential(1.0, groups) - 1.0
+    g = np.repeat(np.arange(groups), size)
+    data = pd.DataFrame({"g": [f"g{i:03d}" for i in g], "y": u[g] + rng.normal(0, sigma, g.size)})
+    return data, u
+
+
+def flawed(flaw, seed, groups=60, size=15):
+    """y ~ x + (1 | g) data with one planted flaw: "level2", "curvature" or "skewed"."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(groups), size)
+    x, z = rng.uniform(-2, 2, g.size), rng.normal(0, 1, groups)
+    u = rng.exponential(1.0, groups) - 1.0 if flaw == "skewed" else rng.normal(0, 1, groups)
+    y = 1 + 0.5 * x + u[g] + rng.normal(0, 1, g.size)
+    y += 0.4 * x**2 if flaw == "curvature" else 1.0 * z[g] if flaw == "level2" else 0.0
+    return pd.DataFrame({"g": [f"g{i:02d}" for i in g], "x": x, "z": z[g], "y": y})
+
+
+CHECKING = {"checking_skewed": lambda: skewed_groups(np.random.default_rng(2025))[0],
+            "checking_curvature": lambda: flawed("curvature", 2024),
+            "checking_skewed_flaw": lambda: flawed("skewed", 2025),
+            "checking_level2": lambda: flawed("level2", 2026)}
+FOR_R += list(CHECKING)
 
 
 def main(names):

@@ -131,13 +131,14 @@ def test_conditional_modes_and_their_ses_match_statsmodels(slopes):
 
 # -- the result's tables ---------------------------------------------------------
 
-def test_fixef_has_wald_tests_and_intervals(slopes):
+def test_fixef_has_t_tests_and_intervals_with_satterthwaite_df(slopes):
     table = slopes.fixef
-    assert list(table.columns) == ["estimate", "se", "z", "p", "ci_lower", "ci_upper"]
-    z = table["estimate"] / table["se"]
-    assert table["p"].to_numpy() == pytest.approx(2 * stats.norm.sf(np.abs(z)))
+    assert list(table.columns) == ["estimate", "se", "df", "t", "p", "ci_lower", "ci_upper"]
+    t = table["estimate"] / table["se"]
+    assert table["t"].to_numpy() == pytest.approx(t.to_numpy())
+    assert table["p"].to_numpy() == pytest.approx(2 * stats.t.sf(np.abs(t), table["df"]))
     assert (table["ci_upper"] - table["estimate"]).to_numpy() == pytest.approx(
-        1.959964 * table["se"].to_numpy())
+        stats.t.ppf(0.975, table["df"]) * table["se"].to_numpy())
 
 
 def test_varcorr_has_a_row_per_term_and_the_residual_last(slopes):

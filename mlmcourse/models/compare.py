@@ -11,10 +11,10 @@ from scipy import stats
 from mlmcourse.models.formula import FormulaError
 from mlmcourse.models.result import FitResult
 
-METHODS = ("lrt", "mixture")
+METHODS = ("lrt", "mixture", "bootstrap")
 
 
-def compare(*models, method="lrt"):
+def compare(*models, method="lrt", n=1000, seed=None):
     """Likelihood-ratio tests between nested models, as lme4's ``anova``.
 
     Models are sorted by their number of parameters and each is tested against the one before
@@ -33,12 +33,23 @@ def compare(*models, method="lrt"):
     freedom (asymptotically right; the note column says which test each row used).  AIC and
     BIC are always the ML ones.
 
+    ``method="bootstrap"`` is pbkrtest's ``PBmodcomp``: the table of ``"lrt"`` plus, for each
+    model against the one before it, a parametric-bootstrap p value (outcomes simulated from
+    the smaller ML fit, both models refitted to each), the number of replicates it counts
+    and its Monte Carlo standard error (columns ``p_bootstrap``, ``replicates``,
+    ``mc_error``).  Use it when the chi-square reference is in doubt: a variance tested at
+    zero, or few groups.
+
     Parameters
     ----------
     *models : FitResult
         Two or more fits of the same outcome to the same rows.
-    method : {"lrt", "mixture"}
-        lme4's test, or the boundary-corrected one.
+    method : {"lrt", "mixture", "bootstrap"}
+        lme4's test, the boundary-corrected one, or the parametric bootstrap.
+    n : int
+        Bootstrap replicates (``method="bootstrap"``).
+    seed : int, optional
+        Seeds the bootstrap's random numbers.
 
     Returns
     -------
@@ -57,6 +68,12 @@ def compare(*models, method="lrt"):
     model
     Reaction ~ Days + (1 | Subject)        4    NaN  NaN
     Reaction ~ Days + (Days | Subject)     6  42.14  2.0
+    >>> boot = mlmcourse.compare(small, large, method="bootstrap", n=100, seed=1)
+    >>> boot[["p_bootstrap", "replicates", "mc_error"]].round(4)
+                                        p_bootstrap  replicates  mc_error
+    model
+    Reaction ~ Days + (1 | Subject)             NaN         NaN       NaN
+    Reaction ~ Days + (Days | Subject)       0.0099       100.0    0.0099
     """
     from mlmcourse.models.fit import refit
 
@@ -77,11 +94,20 @@ def compare(*models, method="lrt"):
         smaller = tested[order[position - 1]] if position > 0 else None
         if smaller is not None:
             row.update(_lr_test(smaller, model))
+            if method == "bootstrap":
+                row.update(_bootstrap_test(models[order[position - 1]], models[i], n, seed))
         if method == "mixture":
             row["note"] = _mixture(row, use_reml, smaller is not None
                                    and _adds_one_variance(smaller, model))
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index([models[i].formula for i in order], name="model"))
+
+
+def _bootstrap_test(smaller, larger, n, seed):
+    from mlmcourse.models.bootstrap import bootstrap_lrt
+    result = bootstrap_lrt(smaller, larger, n=n, seed=seed)
+    return {"p_bootstrap": result["p"], "replicates": result["replicates"],
+            "mc_error": result["mc_error"]}
 
 
 def _check_comparable(models):

@@ -27,12 +27,15 @@ otherwise.  ``path="sparse"`` skips the elimination and factorises the whole of 
 SuperLU: the same deviance by a different route, kept so that the tests can check one against
 the other.
 """
+import copy
+
 import numpy as np
 from scipy import linalg, sparse
 from scipy.sparse import linalg as splinalg
 
 DENSE_LIMIT = 4000  # a Schur complement with more rows than this is factorised sparse
 PLAN_LIMIT = 30_000_000  # most products kept to form P'EP by one bincount
+QUADRATIC_LIMIT = 20_000_000  # most products kept to form the first factor's z'Ez by one matmul
 
 
 class ProfiledDeviance:
@@ -79,8 +82,11 @@ class ProfiledDeviance:
             ZtZ1, self.ZtXy1 = _level_blocks(self.first, sw, Xy)
             k = self.first.k  # Z_1'WZ_1 entry by entry, each a row of levels
             self.ZtZ1_entries = [[ZtZ1[None, :, a, b].copy() for b in range(k)] for a in range(k)]
+            small = self.ZtXy1.size * k * (self.p + 1) <= QUADRATIC_LIMIT
+            self._zz = _outer_products(self.ZtXy1) if small else None
         if self.rest:
             Z_rest = sparse.hstack([f.z_matrix(sw) for f in self.rest], format="csc")
+            self.Z_rest = Z_rest
             self.ZtZ_RR = (Z_rest.T @ Z_rest).tocsr()
             self.ZtXy_R = Z_rest.T @ Xy
             self.q_rest = Z_rest.shape[1]
@@ -95,6 +101,32 @@ class ProfiledDeviance:
                     self._plan = _sandwich_plan(self.ZtZ_1R, self.first.k, self.q_rest)
             if self.dense_rest:
                 self.ZtZ_RR = self.ZtZ_RR.toarray()
+
+    def with_response(self, design):
+        """The same core for `design`, which differs from this one's in y alone.
+
+        Only the cross-products with y are recomputed (a bootstrap replicate's refit).
+        """
+        new = copy.copy(self)
+        new.design = design
+        sw = np.sqrt(design.weights)
+        r = (design.y.to_numpy(float) - design.offset) * sw
+        p = self.p
+        new.XytXy = self.XytXy.copy()
+        new.XytXy[:p, p] = new.XytXy[p, :p] = (design.X.to_numpy(float) * sw[:, None]).T @ r
+        new.XytXy[p, p] = r @ r
+        if self.first is not None:
+            new.ZtXy1 = self.ZtXy1.copy()
+            V = self.first.values * sw[:, None]
+            G = len(self.first.levels)
+            for a in range(self.first.k):
+                new.ZtXy1[:, a, p] = np.bincount(self.first.codes, V[:, a] * r, G)
+            if self._zz is not None:
+                new._zz = _outer_products(new.ZtXy1)
+        if self.rest:
+            new.ZtXy_R = np.array(self.ZtXy_R, copy=True)
+            new.ZtXy_R[:, p] = self.Z_rest.T @ r
+        return new
 
     # -- the deviance -----------------------------------------------------------
     def __call__(self, theta):
@@ -203,6 +235,10 @@ class ProfiledDeviance:
     def _quadratic(self, E):
         """sum over levels of z' E z, z = Z_1'W[X y] per level: (m, p + 1, p + 1)."""
         k, z = E.shape[0], self.ZtXy1
+        if self._zz is not None:  # one product with the outer products formed once
+            m, r = E.shape[2], self.p + 1
+            flat = np.moveaxis(E.reshape(k * k, m, -1), 1, 0).reshape(m, -1)
+            return (flat @ self._zz).reshape(m, r, r)
         out = 0.0
         for a in range(k):
             for b in range(k):
@@ -339,6 +375,13 @@ def _spd_logdet_inverse(B):
         for b in range(a + 1):
             inverse[a][b] = inverse[b][a] = sum(C_inv[s][a] * C_inv[s][b] for s in range(a, k))
     return logdet, inverse
+
+
+def _outer_products(z):
+    """z[l, a, i] z[l, b, j] for levels l, effects a, b and columns i, j of [X y], laid out as
+    rows (a, b, l) and columns (i, j): the sum over levels of z'Ez is then one matrix product."""
+    levels, k, r = z.shape
+    return np.einsum("lai,lbj->ablij", z, z).reshape(k * k * levels, r * r)
 
 
 def _level_blocks(factor, sw, Xy):

@@ -16,7 +16,8 @@ from mlmcourse.models.design import build_design
 from mlmcourse.models.families import FAMILIES
 from mlmcourse.models.formula import FormulaError, parse_formula
 from mlmcourse.models.glm_result import GLMMResult, check_nagq
-from mlmcourse.models.optimize import minimize
+from mlmcourse.models.optimize import Scaled, _bfgs, canonical, is_converged, minimize, \
+    newton_polish, theta_scales
 from mlmcourse.models.result import FitResult, ModelWarning
 
 
@@ -154,3 +155,26 @@ def refit(model, *, reml):
         return model
     return _optimized(model._parsed, model.data, model._design, reml, model._env,
                       model.weights, theta0=model._theta)
+
+
+def _fit_design(model, design):
+    """`model` fitted again on `design`: its rows and structure with another outcome vector.
+
+    A linear model's deviance core is reused (``with_response``) and one BFGS run starts at
+    its estimates, as lme4's ``refit()`` runs its optimizer once from them; only a run that
+    fails the convergence check goes on to the full search of ``minimize``.  A GLMM is
+    optimised afresh on the design.  The caller limits BLAS threads.
+    """
+    if getattr(model, "family", "gaussian") != "gaussian":
+        return GLMMResult.from_design(model._parsed, model.data, design, model.family,
+                                      model.nagq, model._env)
+    deviance = model._deviance.with_response(design)
+    scales = theta_scales(design)
+    scaled = Scaled(deviance, scales)
+    phi = newton_polish(scaled, _bfgs(scaled, model._theta * scales, gtol=1e-4))
+    if len(phi) and is_converged(scaled, phi):
+        theta, converged, tried = canonical(design, phi / scales), True, ["BFGS (refit)"]
+    else:
+        theta, converged, tried = minimize(deviance, design, model._theta)
+    return FitResult(model._parsed, model.reml, model.data, design, deviance, theta, converged,
+                     tried, model._env, model.weights)

@@ -76,7 +76,8 @@ class GLMMResult(FitResult):
         self.group_names = parsed.group_names
         self.weights = None
         self.nobs = len(design.y)
-        self.ngroups = {f: int(len(np.unique(design.labels[f]))) for f in self.group_names}
+        sizes = {f.name: len(f.levels) for f in design.factors}
+        self.ngroups = {f: sizes[f] for f in self.group_names}
         self.converged = converged
         self.optimizers = tried
         self._parsed, self._design, self._deviance = parsed, design, deviance
@@ -111,6 +112,10 @@ class GLMMResult(FitResult):
         X, w = self._deviance.X, state["weights"]
         solution, rhs, _, _ = self._deviance._solve(state["setup"], w, X)
         return np.linalg.inv((X * w[:, None]).T @ X - rhs.T @ solution)
+
+    def _fixef_df(self):
+        """None: a GLMM's fixed effects get Wald z tests (lme4's summary; no small-sample df)."""
+        return None
 
     # -- numbers ------------------------------------------------------------------
     @property
@@ -332,7 +337,7 @@ class GLMMResult(FitResult):
          herd   Intercept    0.4125    0.6423
         Number of obs: 56, groups: herd, 15
         <BLANKLINE>
-        Fixed effects:
+        Fixed effects (Wald z tests):
                       Estimate  Std. Error  z value  Pr(>|z|)
          Intercept     -1.3985      0.2325    -6.02  1.79e-09
          period[T.2]   -0.9923      0.3066    -3.24   0.00121
@@ -354,17 +359,12 @@ class GLMMResult(FitResult):
             rows.append((group, row["term"], f"{row['variance']:.4f}", f"{row['sd']:.4f}", corr))
         if all(r[4] == "" for r in rows[1:]):
             rows = [r[:4] for r in rows]
-        fixef = fixef_text(self.fixef).split("\n")
-        ps = [f"{p:.3g}" for p in self.fixef["p"]]
-        width = max(len("Pr(>|z|)"), *(len(p) for p in ps))
-        fixef = [fixef[0] + "  " + "Pr(>|z|)".rjust(width)] + [
-            line + "  " + p.rjust(width) for line, p in zip(fixef[1:], ps)]
         lines = ["Generalized linear mixed model fit by maximum likelihood (" + method + ")",
                  f" Family: {self.family}  ( {self.link} )", f"Formula: {self.formula}",
                  criteria, "", "Random effects:", columns(rows, "llrrr"[:len(rows[0])]),
                  f"Number of obs: {self.nobs}, groups: "
                  + "; ".join(f"{g}, {n}" for g, n in self.ngroups.items()), "",
-                 "Fixed effects:", *fixef]
+                 "Fixed effects (Wald z tests):", fixef_text(self.fixef)]
         lines += [f"Note: {note}" for note in self._problems()]
         return "\n".join(lines)
 

@@ -17,9 +17,6 @@ from mlmcourse.models.design import labels_of, offset_values
 from mlmcourse.models.formula import FormulaError, check_columns
 from mlmcourse.models.optimize import is_singular
 
-_Z95 = stats.norm.ppf(0.975)
-
-
 class ModelWarning(UserWarning):
     """Something about a fit that the user should know: dropped rows, a boundary fit.
 
@@ -59,7 +56,8 @@ class FitResult:
         self.group_names = parsed.group_names
         self.weights = weights
         self.nobs = len(design.y)
-        self.ngroups = {f: int(len(np.unique(design.labels[f]))) for f in self.group_names}
+        sizes = {f.name: len(f.levels) for f in design.factors}
+        self.ngroups = {f: sizes[f] for f in self.group_names}
         self.converged = converged
         self.optimizers = tried
         self._parsed, self._design, self._deviance, self._theta = parsed, design, deviance, theta
@@ -133,29 +131,33 @@ class FitResult:
     # -- tables ---------------------------------------------------------------
     @cached_property
     def fixef(self):
-        """Fixed effects: estimate, standard error, Wald z, p and 95% interval, by term.
+        """Fixed effects: estimate, SE, Satterthwaite df, t, p and 95% t interval, by term.
 
-        Standard errors are lme4's, conditional on the estimated variances.
+        Standard errors are lme4's, conditional on the estimated variances; the df are lmerTest's
+        Satterthwaite approximation (:mod:`~mlmcourse.models.satterthwaite`), and t, p and the
+        interval use the t distribution with those df.  A GLMM's table has Wald z instead.
 
         Examples
         --------
         >>> import mlmcourse
         >>> model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)",
         ...                       mlmcourse.load_dataset("sleepstudy"))
-        >>> model.fixef[["estimate", "se"]].round(3)
-                   estimate     se
+        >>> model.fixef[["estimate", "se", "df", "t", "ci_lower", "ci_upper"]].round(2)
+                   estimate    se    df      t  ci_lower  ci_upper
         term
-        Intercept   251.405  6.825
-        Days         10.467  1.546
+        Intercept    251.41  6.82  17.0  36.84    237.01    265.80
+        Days          10.47  1.55  17.0   6.77      7.21     13.73
         """
         names = list(self._X.columns)
-        estimate = self._beta
         se = np.sqrt(np.diag(self._beta_cov)) if len(names) else np.zeros(0)
-        z = estimate / se
-        return pd.DataFrame({"estimate": estimate, "se": se, "z": z,
-                             "p": 2 * stats.norm.sf(np.abs(z)),
-                             "ci_lower": estimate - _Z95 * se, "ci_upper": estimate + _Z95 * se},
-                            index=pd.Index(names, name="term"))
+        return fixef_table(names, self._beta, se, self._fixef_df())
+
+    def _fixef_df(self):
+        """Satterthwaite df of each fixed effect (None: Wald z, as for a GLMM)."""
+        from mlmcourse.models.satterthwaite import satterthwaite_df
+        if self._deviance.p == 0:
+            return np.zeros(0)
+        return satterthwaite_df(self._deviance, self._theta, self.sigma)
 
     @cached_property
     def varcorr(self):
@@ -387,6 +389,75 @@ class FitResult:
         except Exception as error:
             raise FormulaError(f"Cannot build {where} for newdata: {error}") from None
 
+    # -- inference ---------------------------------------------------------------------
+    def confint(self, method="profile", level=0.95, *, n=1000, seed=None):
+        """Confidence intervals for the SDs, correlations, sigma and fixed effects (lme4's).
+
+        Parameters
+        ----------
+        method : {"profile", "wald", "bootstrap"}
+            Profile likelihood (lme4's default: the ML deviance, profiled on the SD and
+            correlation scale), Wald (fixed effects only, normal quantiles; NaN for the
+            variance parameters, as lme4), or parametric-bootstrap percentiles.
+        level : float
+            Confidence level, strictly between 0 and 1.
+        n : int
+            Bootstrap replicates (``method="bootstrap"`` only).
+        seed : int, optional
+            Seeds the bootstrap's random numbers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``, one row per parameter, named as lme4's
+            ``confint(oldNames = FALSE)`` (``Intercept`` for ``(Intercept)``).
+
+        Examples
+        --------
+        >>> import mlmcourse
+        >>> model = mlmcourse.fit("Reaction ~ Days + (1 | Subject)",
+        ...                       mlmcourse.load_dataset("sleepstudy"))
+        >>> model.confint().round(2)
+                               lower   upper
+        parameter
+        sd_Intercept|Subject   26.01   52.94
+        sigma                  27.81   34.59
+        Intercept             231.99  270.82
+        Days                    8.89   12.05
+        """
+        from mlmcourse.models.confint import confint
+        return confint(self, method, level, n, seed)
+
+    def simulate(self, n=1, seed=None):
+        """New outcomes drawn from the fitted model, as lme4's ``simulate()``.
+
+        New random effects are drawn from their estimated distribution, and new outcomes
+        given them (normal with SD sigma; binomial or Poisson for a GLMM).
+
+        Parameters
+        ----------
+        n : int
+            Number of simulated outcome vectors.
+        seed : int or numpy.random.Generator, optional
+            Seeds the random numbers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per simulation (``sim_1``, ``sim_2``, ...), one row per observation
+            used in the fit (binomial outcomes as proportions of their trials).
+
+        Examples
+        --------
+        >>> import mlmcourse
+        >>> model = mlmcourse.fit("Reaction ~ Days + (Days | Subject)",
+        ...                       mlmcourse.load_dataset("sleepstudy"))
+        >>> model.simulate(n=2, seed=1).shape
+        (180, 2)
+        """
+        from mlmcourse.models.bootstrap import simulate_responses
+        return simulate_responses(self, n, seed)
+
     # -- text and statsmodels ------------------------------------------------------
     def summary(self):
         """A compact, lme4-like text summary with rounded numbers.
@@ -408,10 +479,10 @@ class FitResult:
          Residual               654.94    25.592
         Number of obs: 180, groups: Subject, 18
         <BLANKLINE>
-        Fixed effects:
-                    Estimate  Std. Error  z value
-         Intercept   251.405       6.825    36.84
-         Days         10.467       1.546     6.77
+        Fixed effects (t tests, Satterthwaite's df):
+                    Estimate  Std. Error    df  t value  Pr(>|t|)
+         Intercept   251.405       6.825  17.0    36.84    <2e-16
+         Days         10.467       1.546  17.0     6.77  3.26e-06
         """
         from mlmcourse.models.summary import summary_text
         return summary_text(self)
@@ -429,6 +500,20 @@ class FitResult:
         """
         from mlmcourse.models.to_statsmodels import statsmodels_results
         return statsmodels_results(self)
+
+
+def fixef_table(names, estimate, se, df=None, level=0.95):
+    """The fixed-effects table: t tests and intervals with `df`, or Wald z ones when df is None."""
+    statistic = estimate / se
+    tail = (1 + level) / 2
+    if df is None:
+        quantile, p = stats.norm.ppf(tail), 2 * stats.norm.sf(np.abs(statistic))
+        columns = {"estimate": estimate, "se": se, "z": statistic}
+    else:
+        quantile, p = stats.t.ppf(tail, df), 2 * stats.t.sf(np.abs(statistic), df)
+        columns = {"estimate": estimate, "se": se, "df": df, "t": statistic}
+    columns.update(p=p, ci_lower=estimate - quantile * se, ci_upper=estimate + quantile * se)
+    return pd.DataFrame(columns, index=pd.Index(names, name="term"))
 
 
 def _plain(value):

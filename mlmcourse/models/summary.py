@@ -17,7 +17,7 @@ def summary_text(result):
               varcorr_text(result.varcorr),
               f"Number of obs: {result.nobs}, groups: "
               + "; ".join(f"{g}, {n}" for g, n in result.ngroups.items()), "",
-              "Fixed effects:", fixef_text(result.fixef)]
+              "Fixed effects (t tests, Satterthwaite's df):", fixef_text(result.fixef)]
     lines += [f"Note: {note}" for note in result._problems()]
     return "\n".join(lines)
 
@@ -37,12 +37,22 @@ def varcorr_text(table):
 
 
 def fixef_text(table):
+    """Estimate, SE, (df,) t or z and p of each fixed effect, as lme4 and lmerTest print them."""
     digits = decimals(table["estimate"].abs().max(), 5, 3)
-    rows = [("", "Estimate", "Std. Error", "z value")]
+    t_test = "t" in table.columns
+    header = ("", "Estimate", "Std. Error") + (("df", "t value", "Pr(>|t|)") if t_test
+                                                 else ("z value", "Pr(>|z|)"))
+    rows = [header]
     for term, row in table.iterrows():
-        rows.append((term, f"{row['estimate']:.{digits}f}", f"{row['se']:.{digits}f}",
-                     f"{row['z']:.2f}"))
-    return columns(rows, align="lrrr")
+        cells = (term, f"{row['estimate']:.{digits}f}", f"{row['se']:.{digits}f}")
+        cells += (f"{row['df']:.1f}", f"{row['t']:.2f}") if t_test else (f"{row['z']:.2f}",)
+        rows.append(cells + (p_text(row["p"]),))
+    return columns(rows, align="l" + "r" * (len(header) - 1))
+
+
+def p_text(p):
+    """A p value as R prints it: three digits, and "<2e-16" below machine precision."""
+    return "<2e-16" if p < np.finfo(float).eps else f"{p:.3g}"
 
 
 def decimals(largest, significant, fewest):
