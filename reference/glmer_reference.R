@@ -1,6 +1,7 @@
 # lme4's glmer answers for the course's GLMM zoo (binomial and Poisson mixed models).
 #
 # Run from the repository root:   Rscript reference/glmer_reference.R
+# or, to refit only some models and keep the others' entries:   Rscript reference/glmer_reference.R id ...
 # (`make reference` runs it after reference/lme4_reference.R.)
 #
 # Writes
@@ -72,7 +73,28 @@ zoo <- list(
   zoo_model("contraception_intercept_agq10", "contraception",
             "use ~ age + I(age**2) + urban + livch + (1 | district)", "binomial", nagq = 10),
   zoo_model("epil_poisson_agq12", "epil", "y ~ trt + lbase + lage + V4 + (1 | subject)", "poisson",
-            nagq = 12)
+            nagq = 12),
+  # --- glmmch ---
+  # chapters/binary-outcomes.ipynb: mothers as clusters of one to three children, where the
+  # Laplace approximation and adaptive quadrature part company.
+  zoo_model("guimmun_mom_laplace", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial"),
+  zoo_model("guimmun_mom_agq5", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial",
+            nagq = 5),
+  zoo_model("guimmun_mom_agq10", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial",
+            nagq = 10),
+  zoo_model("guimmun_mom_agq20", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial",
+            nagq = 20),
+  # chapters/count-outcomes.ipynb: epil with and without an observation-level effect (same
+  # fixed part), grouseticks without the chick level.
+  zoo_model("epil_subject_observation_level", "epil",
+            "y ~ trt + lbase + lage + V4 + (1 | subject) + (1 | period:subject)", "poisson",
+            rename = c("period:subject" = "period:subject")),
+  zoo_model("grouseticks_location_brood", "grouseticks",
+            "TICKS ~ YEAR + cHEIGHT + (1 | LOCATION) + (1 | BROOD)", "poisson")
 )
 
 tight <- list(tolPwrss = 1e-12)
@@ -178,9 +200,29 @@ reference_entry <- function(model, result) {
 versions <- list(R = paste(R.version$major, R.version$minor, sep = "."),
                  lme4 = as.character(packageVersion("lme4")))
 
+# `Rscript reference/glmer_reference.R id ...` refits only those models and keeps the others'
+# entries as they are in the JSON files.
+only <- commandArgs(trailingOnly = TRUE)
+unknown <- setdiff(only, vapply(zoo, function(m) m$id, character(1)))
+if (length(unknown) > 0) stop("no model with id ", paste(unknown, collapse = ", "))
+read_entries <- function(path) {
+  if (length(only) == 0 || !file.exists(path)) return(list())
+  entries <- fromJSON(path, simplifyVector = FALSE)$models
+  setNames(entries, vapply(entries, function(e) e$id, character(1)))
+}
+old_references <- read_entries(file.path("reference", "glmer_reference.json"))
+old_timings <- read_entries(file.path("reference", "glmer_times.json"))
+
 references <- list()
 timings <- list()
 for (model in zoo) {
+  if (length(only) > 0 && !(model$id %in% only) && model$id %in% names(old_references)) {
+    references[[length(references) + 1]] <- old_references[[model$id]]
+    kept <- old_timings[[model$id]]
+    kept$runs <- unlist(kept$runs)  # a vector again, so that it is written as before
+    timings[[length(timings) + 1]] <- kept
+    next
+  }
   result <- fit_best(model)
   references[[length(references) + 1]] <- reference_entry(model, result)
   seconds <- vapply(1:3, function(i) unname(system.time(
