@@ -1033,22 +1033,19 @@ def marginal_curves(model, *, n_groups=15, limits=(-5.0, 5.0), ax=None):
     eta = np.linspace(*limits, 201)
     quantiles = stats.norm.ppf((np.arange(n_groups) + 0.5) / n_groups)
     nodes, weights = np.polynomial.hermite_e.hermegauss(61)
-    average = (weights / weights.sum()) @ _expit(eta[None, :] + tau * nodes[:, None])
+    curve = stats.logistic.cdf
+    average = (weights / weights.sum()) @ curve(eta[None, :] + tau * nodes[:, None])
     with _style.figure_context():
         ax = _style.new_axes(ax, (_style.TEXT_WIDTH * 0.6, 3.2))
         for i, q in enumerate(quantiles):
-            ax.plot(eta, _expit(eta + tau * q), color=_style.POINT_COLOUR, lw=0.7, alpha=0.7,
+            ax.plot(eta, curve(eta + tau * q), color=_style.POINT_COLOUR, lw=0.7, alpha=0.7,
                     label="groups at quantiles of the random effect" if i == 0 else None)
-        ax.plot(eta, _expit(eta), color=_style.COMPLETE_COLOUR, ls="--", lw=1.6,
+        ax.plot(eta, curve(eta), color=_style.COMPLETE_COLOUR, ls="--", lw=1.6,
                 label="typical group")
         ax.plot(eta, average, color=_style.PARTIAL_COLOUR, lw=2.4, label="average over groups")
         ax.set(xlim=limits, ylim=(0, 1), xlabel="fixed-part log-odds (typical group)",
                ylabel="probability")
     return ax
-
-
-def _expit(x):
-    return 1 / (1 + np.exp(-x))
 
 
 def _intercept_sd(result):
