@@ -9,6 +9,14 @@ _PACKAGED = Path(__file__).parent / "data"
 DATA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).parents[1] / "data"
 
 _DATASETS = {
+    "bacteria": (
+        "H. influenzae in children with otitis media: 220 checks of 50 children in a drug trial",
+        {"ID": str, "trt": pd.CategoricalDtype(["placebo", "drug", "drug+"])},
+    ),
+    "bdf": (
+        "Dutch language scores: 2,287 pupils in grade 8 of 131 schools, with verbal IQ",
+        {"school": str},
+    ),
     "cbpp": (
         "Bovine pleuropneumonia: new cases out of herd size in 15 herds over 4 periods",
         {"herd": str, "period": str},
@@ -96,9 +104,9 @@ def list_datasets():
     --------
     >>> import mlmcourse
     >>> mlmcourse.list_datasets()["name"].tolist()
-    ['cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam', 'gcsemv', 'grouseticks',
-     'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes', 'radon', 'scotssec',
-     'sleepstudy', 'verbagg']
+    ['bacteria', 'bdf', 'cbpp', 'chickweight', 'contraception', 'egsingle', 'epil', 'exam',
+     'gcsemv', 'grouseticks', 'guimmun', 'hsb', 'insteval', 'orthodont', 'oxboys', 'pastes',
+     'radon', 'scotssec', 'sleepstudy', 'verbagg']
     """
     rows = []
     for name, (description, _) in sorted(_DATASETS.items()):
@@ -119,7 +127,9 @@ def load_dataset(name):
     Returns
     -------
     pandas.DataFrame
-        One row per observation; grouping columns hold strings.
+        One row per observation; grouping columns hold strings. A treatment whose reference
+        level is not the first in alphabetical order (``bacteria``'s ``trt``) loads as
+        categories in the order of its R source, placebo first.
 
     Examples
     --------

@@ -26,7 +26,8 @@ from mlmcourse.models import FitResult, fit
 from mlmcourse.pooling import pooling as pooled_estimates
 
 __all__ = ["lines", "spaghetti", "lattice", "pooling", "shrinkage",
-           "caterpillar", "diagnostics", "variance_partition", "covariance_heatmaps"]
+           "caterpillar", "diagnostics", "variance_partition", "covariance_heatmaps",
+           "within_between", "predicted_lines"]
 
 _KINDS = {
     "intercepts": "varying intercepts",
@@ -985,3 +986,123 @@ def _heatmap(ax, matrix, low, high, cmap, fmt):
                         fontsize=7 if len(matrix) > 5 else 8,
                         color="black" if value > middle else "white")
     return image
+
+
+# ---------------------------------------------------------------------------
+# within and between groups; a model's fixed-part lines
+
+
+def within_between(data, *, x, y, group, ax=None):
+    """Draw the within-group and the between-group slopes of `y` on `x`.
+
+    Each group's mean is a grey point (its area proportional to the group's size) with a
+    short blue segment through it, of the pooled within-group slope (the slope of a
+    regression with one intercept per group), spanning the group's mean of `x` plus and
+    minus one within-group SD. The black dashed line is the between-group slope: the
+    least-squares line through the group means, one point per group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    x, y, group : str
+        Names of the predictor, the outcome and the grouping column.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> hsb = mlmcourse.load_dataset("hsb")
+    >>> ax = mlmcourse.plot.within_between(hsb, x="ses", y="mathach", group="school")
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['within schools: slope 2.19', 'between schools: slope 5.91']
+    """
+    _style.check_dataframe(data, "within_between")
+    _style.check_columns(data, {"x": x, "y": y, "group": group}, numeric=("x", "y"))
+    frame = _style.complete_rows(data, [x, y, group], "within_between")
+    means = frame.groupby(group)[[x, y]].agg(["mean", "std", "size"])
+    x_dev = frame[x] - frame.groupby(group)[x].transform("mean")
+    y_dev = frame[y] - frame.groupby(group)[y].transform("mean")
+    within = (x_dev * y_dev).sum() / (x_dev**2).sum()
+    between, level = np.polyfit(means[(x, "mean")], means[(y, "mean")], 1)
+    noun = group if group.endswith("s") else f"{group}s"
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (4.8, 3.4))
+        centre, spread = means[(x, "mean")], means[(x, "std")].fillna(0)
+        for cx, sd, cy in zip(centre, spread, means[(y, "mean")]):
+            ax.plot([cx - sd, cx + sd], [cy - within * sd, cy + within * sd],
+                    color=_style.PARTIAL_COLOUR, lw=1.0, alpha=0.7)
+        ax.lines[0].set_label(f"within {noun}: slope {within:.2f}")
+        ax.scatter(centre, means[(y, "mean")], s=3 * means[(x, "size")],
+                   color=_style.POINT_COLOUR, alpha=0.6, zorder=2)
+        grid = np.array([centre.min(), centre.max()])
+        ax.plot(grid, level + between * grid, color=_style.COMPLETE_COLOUR, ls="--", lw=2,
+                label=f"between {noun}: slope {between:.2f}", zorder=3)
+        ax.set(xlabel=f"{x} (group mean and ±1 SD)", ylabel=f"{y} (group mean)")
+        ax.legend(loc="best")
+    return ax
+
+
+def predicted_lines(model, *, x, at, ax=None):
+    """Draw a model's fixed-part predictions against `x` for chosen values of other predictors.
+
+    One line per combination of the values in `at` (Singer and Willett's *prototypical*
+    lines), over the range of `x` in the model's data: colour follows the first predictor
+    of `at`, line style the second. Predictors of the model not named in `at` or `x` must
+    be given there too.
+
+    Parameters
+    ----------
+    model : FitResult
+        A fit from :func:`mlmcourse.fit`.
+    x : str
+        The column along the horizontal axis.
+    at : dict
+        Column name to a list of values, for one or two other predictors.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> hsb = mlmcourse.load_dataset("hsb")
+    >>> model = mlmcourse.fit("mathach ~ cses * sector + (cses | school)", hsb)
+    >>> ax = mlmcourse.plot.predicted_lines(model, x="cses",
+    ...                                     at={"sector": ["Catholic", "Public"]})
+    >>> [line.get_label() for line in ax.lines]
+    ['sector = Catholic', 'sector = Public']
+    """
+    _check_model(model, "predicted_lines")
+    if not isinstance(at, dict) or not 1 <= len(at) <= 2:
+        raise ValueError("predicted_lines() needs `at` as a dict of one or two columns, each "
+                         "with a list of values, such as {'sector': ['Catholic', 'Public']}.")
+    _style.check_columns(model.data, {"x": x, **{f"at[{k!r}]": k for k in at}}, numeric=("x",))
+    grid = np.linspace(model.data[x].min(), model.data[x].max(), 50)
+    names = list(at)
+    combos = pd.MultiIndex.from_product([at[name] for name in names], names=names)
+    styles = ["-", "--", ":", "-."]
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (4.8, 3.4))
+        for values in combos:  # tuples, also for one predictor
+            rows = pd.DataFrame({x: grid, **dict(zip(names, values))})
+            first = list(at[names[0]]).index(values[0])
+            style = styles[list(at[names[1]]).index(values[1]) % 4] if len(names) > 1 else "-"
+            ax.plot(grid, model.predict(rows, random=False), ls=style, lw=1.8,
+                    color=_style.OKABE_ITO[first % len(_style.OKABE_ITO)],
+                    label=", ".join(f"{n} = {_plain(v)}" for n, v in zip(names, values)))
+        ax.set(xlabel=x, ylabel=f"{model.response} (fixed part)")
+        ax.legend(loc="best")
+    return ax
+
+
+def _plain(value):
+    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)

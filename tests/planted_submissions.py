@@ -183,4 +183,41 @@ PLANTED = {
             ('rate_at_end = b["age"] + 2 * b["I(age ** 2)"] * 1', "rate_at_end = b.iloc[1] + 2 * b.iloc[2]"),
         ]},
     },
+    "a7-binary-bacteria": {
+        "wrong_1": {"loses": ["q1", "q2", "q3", "q4", "q6"], "edits": [
+            ('prop_by_week = bacteria.groupby("week")["y"].mean()',
+             'prop_by_week = 1 - bacteria.groupby("week")["y"].mean()'),
+            ('odds_ratios = np.exp(ri.fixef["estimate"])', 'odds_ratios = ri.fixef["estimate"]'),
+            ("icc_latent = tau**2 / (tau**2 + np.pi**2 / 3)", "icc_latent = tau**2 / (tau**2 + 1)"),
+            ("or_marginal = odds[1] / odds[0]", "or_marginal = p_marginal[1] / p_marginal[0]"),
+            ('no_trt = mlmcourse.fit("y ~ late + (1 | ID)", bacteria, family="binomial")',
+             'no_trt = mlmcourse.fit("y ~ 1 + (1 | ID)", bacteria, family="binomial")'),
+        ]},
+        # q4 and q6 keep their points: they are right for the student's own ri (carried forward).
+        "wrong_2": {"loses": ["q1", "q2", "q3", "q5"], "edits": [
+            ("n_missing = 5 * n_children - len(bacteria)", 'n_missing = int(bacteria["y"].isna().sum())'),
+            ('or_drug_ci = tuple(np.exp(ri.fixef.loc["trt[T.drug]", ["ci_lower", "ci_upper"]]))',
+             'or_drug_ci = tuple(odds_ratios["trt[T.drug]"] + np.array([-1.96, 1.96]) * ri.fixef.loc["trt[T.drug]", "se"])'),
+            ('tau = ri.varcorr["sd"].iloc[0]', 'tau = ri.varcorr["variance"].iloc[0]'),
+            ('ri_agq = mlmcourse.fit("y ~ trt + late + (1 | ID)", bacteria, family="binomial", nagq=25)',
+             'ri_agq = mlmcourse.fit("y ~ trt + late + (1 | ID)", bacteria, family="binomial")'),
+        ]},
+        # Quadrature fits (nagq=15) in the likelihood-ratio test; other spellings.
+        "variant": {"edits": [
+            ("n_missing = 5 * n_children - len(bacteria)",
+             'n_missing = bacteria["week"].nunique() * n_children - len(bacteria)'),
+            ('prop_by_week = bacteria.groupby("week")["y"].mean()',
+             'prop_by_week = pd.crosstab(bacteria["week"], bacteria["y"], normalize="index")[1]'),
+            ('odds_ratios = np.exp(ri.fixef["estimate"])', 'odds_ratios = np.exp(ri.fixef["estimate"]).drop("Intercept")'),
+            ("icc_latent = tau**2 / (tau**2 + np.pi**2 / 3)", "icc_latent = ri.icc"),
+            ("median_or = np.exp(np.sqrt(2) * tau * stats.norm.ppf(0.75))", "median_or = np.exp(0.954 * tau)"),
+            ("or_marginal = odds[1] / odds[0]",
+             "or_marginal = np.exp(np.diff(np.log(odds.iloc[:2])))[0]"),
+            ('ri_agq = mlmcourse.fit("y ~ trt + late + (1 | ID)", bacteria, family="binomial", nagq=25)',
+             'ri_agq = mlmcourse.fit("y ~ trt + late + (1 | ID)", bacteria, family="binomial", nagq=15)'),
+            ('no_trt = mlmcourse.fit("y ~ late + (1 | ID)", bacteria, family="binomial")',
+             'no_trt = mlmcourse.fit("y ~ late + (1 | ID)", bacteria, family="binomial", nagq=15)'),
+            ("trt_test = mlmcourse.compare(no_trt, ri)", "trt_test = mlmcourse.compare(no_trt, ri_agq)"),
+        ]},
+    },
 }

@@ -131,7 +131,7 @@ def init_cell_index(nb):
 
 
 def test_there_is_an_assignment_for_each_group_of_chapters():
-    assert len(ASSIGNMENTS) >= 6
+    assert len(ASSIGNMENTS) >= 7
     for name in ASSIGNMENTS:
         assert student(name).is_file() and solutions(name).is_file(), name
 
@@ -170,6 +170,33 @@ def test_hidden_tests_recompute_answers_from_the_data_not_typed_numbers(name):
     lines = hidden_code_lines(name)
     assert any("mlmcourse.load_dataset(" in line for line in lines), name
     assert any("mlmcourse.fit(" in line for line in lines), name
+
+
+def hidden_code(name):
+    return "\n".join(code for _, hidden, code, _ in autograder_cases(name) if hidden)
+
+
+# Otter Assign rewrites the tests' code (with single quotes, for one).
+GLMM_ASSIGNMENTS = [name for name in ASSIGNMENTS if re.search(r"family=[\"']binomial", hidden_code(name))]
+
+
+def test_there_is_a_binary_outcome_assignment():
+    assert GLMM_ASSIGNMENTS
+
+
+@pytest.mark.parametrize("name", GLMM_ASSIGNMENTS)
+def test_every_glmm_a_hidden_test_grades_against_is_in_the_glmer_reference(name):
+    """So that tests/test_glmm.py checks, against lme4's glmer, the fits that grade the students:
+    each formula of the hidden tests, by Laplace and by each quadrature they use."""
+    code = hidden_code(name)
+    formulas = set(re.findall(r"[\"']([^\"']*~[^\"']*\|[^\"']*)[\"']", code))
+    (data,) = set(re.findall(r"load_dataset\([\"'](\w+)[\"']\)", code))
+    nagqs = {1} | {int(n) for n in re.findall(r"nagq=(\d+)", code)}
+    models = json.loads((ROOT / "reference" / "glmer_reference.json").read_text())["models"]
+    reference = {(m["data"], m["formula"], m["nagq"]) for m in models}
+    assert formulas and nagqs != {1}
+    missing = {(data, f, q) for f in formulas for q in nagqs} - reference
+    assert not missing, f"add these to reference/glmer_reference.R: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -7,8 +7,8 @@ import pytest
 import mlmcourse
 from mlmcourse.datasets import DATA_DIR
 
-NAMES = ["cbpp", "chickweight", "contraception", "egsingle", "epil", "exam", "gcsemv",
-         "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
+NAMES = ["bacteria", "bdf", "cbpp", "chickweight", "contraception", "egsingle", "epil", "exam",
+         "gcsemv", "grouseticks", "guimmun", "hsb", "insteval", "orthodont", "oxboys", "pastes", "radon",
          "scotssec", "sleepstudy", "verbagg"]
 
 
@@ -54,6 +54,8 @@ def test_codebook_documents_every_column(name):
     ("contraception", (1934, 6), ("district", 60)),
     ("epil", (236, 9), ("subject", 59)),
     ("guimmun", (2159, 13), ("comm", 161)),
+    ("bacteria", (220, 7), ("ID", 50)),
+    ("bdf", (2287, 10), ("school", 131)),
 ])
 def test_dataset_has_the_documented_size(name, shape, groups):
     data = mlmcourse.load_dataset(name)
@@ -73,7 +75,7 @@ def test_grouping_columns_load_as_strings_not_numbers(name):
                    "oxboys": ["Subject"], "cbpp": ["herd", "period"],
                    "grouseticks": ["INDEX", "BROOD", "YEAR", "LOCATION"], "verbagg": ["id"],
                    "contraception": ["woman", "district", "livch"], "epil": ["subject"],
-                   "guimmun": ["kid", "mom", "comm"]}[name]:
+                   "guimmun": ["kid", "mom", "comm"], "bacteria": ["ID"], "bdf": ["school"]}[name]:
         assert pd.api.types.is_string_dtype(data[column])
 
 
@@ -88,6 +90,18 @@ def test_hsb_centred_ses_is_ses_minus_school_mean():
     hsb = mlmcourse.load_dataset("hsb")
     assert (hsb["ses"] - hsb["meanses"] - hsb["cses"]).abs().max() < 1e-5
     assert (hsb.groupby("school")["ses"].transform("mean") - hsb["meanses"]).abs().max() < 1e-5
+
+
+def test_bacteria_treatment_loads_with_placebo_as_the_reference_level():
+    bacteria = mlmcourse.load_dataset("bacteria")
+    assert bacteria["trt"].cat.categories.tolist() == ["placebo", "drug", "drug+"]
+    assert bacteria["trt"].notna().all()
+
+
+def test_bacteria_late_marks_the_checks_after_week_2():
+    bacteria = mlmcourse.load_dataset("bacteria")
+    assert sorted(bacteria["week"].unique()) == [0, 2, 4, 6, 11]
+    assert (bacteria["late"] == (bacteria["week"] > 2)).all()
 
 
 def test_list_datasets_describes_every_dataset():
@@ -125,3 +139,10 @@ def test_egsingle_retained_mean_is_the_childs_mean_of_retained():
     egsingle = mlmcourse.load_dataset("egsingle")
     means = egsingle.groupby("child")["retained"].transform("mean")
     assert (means - egsingle["retained_mean"]).abs().max() < 1e-6
+
+
+def test_bdf_centred_iq_is_iq_minus_the_school_mean_of_its_pupils():
+    bdf = mlmcourse.load_dataset("bdf")
+    school_mean = bdf.groupby("school")["IQ_verb"].transform("mean")
+    assert (school_mean - bdf["IQ_verb_mean"]).abs().max() < 1e-5
+    assert (bdf["IQ_verb"] - bdf["IQ_verb_mean"] - bdf["cIQ_verb"]).abs().max() < 1e-5

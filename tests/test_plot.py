@@ -535,3 +535,52 @@ def test_covariance_heatmaps_refuses_a_matrix_that_is_not_square(two_matrices):
 def test_covariance_heatmaps_refuses_something_that_is_not_a_dict(two_matrices):
     with pytest.raises(TypeError, match="needs a non-empty dict"):
         plot.covariance_heatmaps(list(two_matrices.values()))
+
+
+# within_between and predicted_lines ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def confounded():
+    """Three groups whose means rise by 3 per unit of x while y rises by 1 within each group."""
+    x = np.array([0.0, 1.0, 2.0] * 3) + np.repeat([0.0, 2.0, 4.0], 3)
+    group = np.repeat(["a", "b", "c"], 3)
+    y = (x - np.repeat([1.0, 3.0, 5.0], 3)) + 3 * np.repeat([1.0, 3.0, 5.0], 3)
+    return pd.DataFrame({"x": x, "y": y, "g": group})
+
+
+def test_within_between_segments_have_the_within_slope_and_the_dashed_line_the_between(confounded):
+    ax = plot.within_between(confounded, x="x", y="y", group="g")
+    solid, dashed = ax.lines[:3], ax.lines[3]
+    for line in solid:
+        (x0, x1), (y0, y1) = line.get_data()
+        assert (y1 - y0) / (x1 - x0) == pytest.approx(1.0)
+    (x0, x1), (y0, y1) = dashed.get_data()
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(3.0)
+
+
+def test_within_between_refuses_a_text_outcome(confounded):
+    with pytest.raises(TypeError, match="y='g' must be a numeric column"):
+        plot.within_between(confounded, x="x", y="g", group="g")
+
+
+@pytest.fixture(scope="module")
+def hsb_cross_level():
+    hsb = mlmcourse.load_dataset("hsb")
+    return mlmcourse.fit("mathach ~ cses * (sector + meanses) + (cses | school)", hsb)
+
+
+def test_predicted_lines_have_the_slope_the_fixed_effects_imply(hsb_cross_level):
+    ax = plot.predicted_lines(hsb_cross_level, x="cses",
+                              at={"sector": ["Catholic", "Public"], "meanses": [-0.5, 0.5]})
+    b = hsb_cross_level.fixef["estimate"]
+    assert len(ax.lines) == 4
+    public_rich = ax.lines[3]
+    assert public_rich.get_label() == "sector = Public, meanses = 0.5"
+    x, y = public_rich.get_data()
+    expected = b["cses"] + b["cses:sector[T.Public]"] + 0.5 * b["cses:meanses"]
+    assert np.polyfit(x, y, 1)[0] == pytest.approx(expected)
+
+
+def test_predicted_lines_refuses_an_unknown_column_naming_it(hsb_cross_level):
+    with pytest.raises(ValueError, match=r"at\['sektor'\]='sektor' is not a column"):
+        plot.predicted_lines(hsb_cross_level, x="cses", at={"sektor": ["Public"]})

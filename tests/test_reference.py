@@ -56,7 +56,7 @@ def patsy_term(r_name, data):
         return frozenset(["Intercept"])
     pieces = []
     for piece in r_name.split(":"):
-        if piece in data.columns or piece.startswith("I("):  # I(...) terms: R's name is patsy's
+        if piece in data.columns or piece.startswith(("I(", "center(")):  # R's name is patsy's
             pieces.append(piece)
             continue
         column = next(c for c in data.columns

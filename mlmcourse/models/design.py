@@ -142,8 +142,10 @@ def build_design(parsed, data, env, weights=None, family="gaussian"):
     labels = {f: labels_of(used, f) for f in parsed.group_names}
     for block in blocks:
         block.labels = labels[block.factor]
-    check_identifiable(parsed, blocks, labels, len(used), glmm=family != "gaussian")
-    factors = [_factor(name, [b for b in blocks if b.factor == name], labels[name])
+    coded = {f: levels_and_codes(labels[f]) for f in parsed.group_names}
+    check_identifiable(parsed, blocks, {f: levels for f, (levels, _) in coded.items()},
+                       len(used), glmm=family != "gaussian")
+    factors = [_factor(name, [b for b in blocks if b.factor == name], *coded[name])
                for name in parsed.group_names]
     factors.sort(key=lambda f: -f.size)  # lme4 also puts the factor with most levels first
     notes += scale_notes(X)
@@ -152,10 +154,19 @@ def build_design(parsed, data, env, weights=None, family="gaussian"):
     return design, notes
 
 
-def _factor(name, blocks, labels):
-    levels, codes = np.unique(labels, return_inverse=True)
+def levels_and_codes(labels):
+    """The sorted distinct labels and each row's index into them.
+
+    What ``np.unique(labels, return_inverse=True)`` gives, by hashing instead of sorting every
+    row: for a million text labels, a tenth of the time.
+    """
+    codes, levels = pd.factorize(labels, sort=True)
+    return np.asarray(levels), codes.astype(np.intp)
+
+
+def _factor(name, blocks, levels, codes):
     values = np.column_stack([b.values for b in blocks])
-    return Factor(name, blocks, levels, codes.reshape(-1), values)
+    return Factor(name, blocks, levels, codes, values)
 
 
 # ---------------------------------------------------------------------------
@@ -446,15 +457,17 @@ def random_blocks(parsed, data, env):
     return blocks
 
 
-def check_identifiable(parsed, blocks, labels, nobs, glmm=False):
+def check_identifiable(parsed, blocks, levels_of, nobs, glmm=False):
     """lme4's checks: at least two levels, fewer levels and random effects than rows.
+
+    `levels_of` maps each grouping factor to its distinct levels.
 
     For a GLMM only the first (as glmerControl's defaults): there is no residual for the
     random effects to be confused with, and an observation-level random effect is the usual
     remedy for overdispersion.
     """
     for factor in parsed.group_names:
-        levels = np.unique(labels[factor])
+        levels = levels_of[factor]
         if len(levels) < 2:
             raise FormulaError(f"The grouping factor {factor!r} has only one level "
                                f"({levels[0]!r}); random effects need at least two groups.")

@@ -35,6 +35,7 @@ from scipy.sparse import linalg as splinalg
 
 DENSE_LIMIT = 4000  # a Schur complement with more rows than this is factorised sparse
 PLAN_LIMIT = 30_000_000  # most products kept to form P'EP by one bincount
+QUADRATIC_LIMIT = 20_000_000  # most products kept to form the first factor's z'Ez by one matmul
 
 
 class ProfiledDeviance:
@@ -81,6 +82,8 @@ class ProfiledDeviance:
             ZtZ1, self.ZtXy1 = _level_blocks(self.first, sw, Xy)
             k = self.first.k  # Z_1'WZ_1 entry by entry, each a row of levels
             self.ZtZ1_entries = [[ZtZ1[None, :, a, b].copy() for b in range(k)] for a in range(k)]
+            small = self.ZtXy1.size * k * (self.p + 1) <= QUADRATIC_LIMIT
+            self._zz = _outer_products(self.ZtXy1) if small else None
         if self.rest:
             Z_rest = sparse.hstack([f.z_matrix(sw) for f in self.rest], format="csc")
             self.Z_rest = Z_rest
@@ -230,6 +233,10 @@ class ProfiledDeviance:
     def _quadratic(self, E):
         """sum over levels of z' E z, z = Z_1'W[X y] per level: (m, p + 1, p + 1)."""
         k, z = E.shape[0], self.ZtXy1
+        if self._zz is not None:  # one product with the outer products formed once
+            m, r = E.shape[2], self.p + 1
+            flat = np.moveaxis(E.reshape(k * k, m, -1), 1, 0).reshape(m, -1)
+            return (flat @ self._zz).reshape(m, r, r)
         out = 0.0
         for a in range(k):
             for b in range(k):
@@ -366,6 +373,13 @@ def _spd_logdet_inverse(B):
         for b in range(a + 1):
             inverse[a][b] = inverse[b][a] = sum(C_inv[s][a] * C_inv[s][b] for s in range(a, k))
     return logdet, inverse
+
+
+def _outer_products(z):
+    """z[l, a, i] z[l, b, j] for levels l, effects a, b and columns i, j of [X y], laid out as
+    rows (a, b, l) and columns (i, j): the sum over levels of z'Ez is then one matrix product."""
+    levels, k, r = z.shape
+    return np.einsum("lai,lbj->ablij", z, z).reshape(k * k * levels, r * r)
 
 
 def _level_blocks(factor, sw, Xy):

@@ -76,7 +76,8 @@ class GLMMResult(FitResult):
         self.group_names = parsed.group_names
         self.weights = None
         self.nobs = len(design.y)
-        self.ngroups = {f: int(len(np.unique(design.labels[f]))) for f in self.group_names}
+        sizes = {f.name: len(f.levels) for f in design.factors}
+        self.ngroups = {f: sizes[f] for f in self.group_names}
         self.converged = converged
         self.optimizers = tried
         self._parsed, self._design, self._deviance = parsed, design, deviance

@@ -166,6 +166,37 @@ def minimize(deviance, design, theta0=None):
     return canonical(design, phi / scales), converged, tried
 
 
+COSTLY_SCHUR = 500  # columns of the other factors from which an evaluation costs milliseconds
+
+
+def _costly(design):
+    """True when the factors after the first have many columns (crossed or large nested designs).
+
+    Each evaluation then factorises a Schur complement of that size, and the derivative-free
+    trust-region method COBYQA (Powell's successor to lme4's BOBYQA) needs about half the
+    evaluations of BFGS with central-difference gradients; for cheap evaluations BFGS is faster.
+    """
+    return sum(f.size for f in design.factors[1:]) >= COSTLY_SCHUR
+
+
+def _cobyqa(deviance, start):
+    with np.errstate(all="ignore"):
+        return optimize.minimize(deviance, start, method="COBYQA",
+                                 options={"maxfev": 200 * (len(start) + 1)}).x
+
+
+def _first_gtol(deviance, start):
+    """The gradient tolerance of the first BFGS run: 1e-4, or more for a huge deviance.
+
+    A central difference carries rounding noise of about |deviance| * 1e-16 / 1e-5; at 10^6
+    rows (a deviance near 3e6) that is above 1e-4, BFGS cannot meet the tolerance and spends
+    hundreds of evaluations in failing line searches.  The Newton step and lme4's check that
+    follow judge convergence on the Hessian's scale.
+    """
+    value = deviance(start)
+    return max(1e-4, 1e-9 * abs(value)) if np.isfinite(value) else 1e-4
+
+
 def _minimize_scaled(deviance, design, scales, first):
     """Minimise the scaled deviance from phi = `first`; returns (phi, converged, tried).
 
@@ -174,8 +205,11 @@ def _minimize_scaled(deviance, design, scales, first):
     seeded random starts; a failed check adds Powell and Nelder-Mead.  The lowest deviance wins,
     polished by a last BFGS run.
     """
-    theta = newton_polish(deviance, _bfgs(deviance, first, gtol=1e-4))
-    tried = ["BFGS"]
+    if _costly(design):
+        theta, tried = newton_polish(deviance, _cobyqa(deviance, first)), ["COBYQA"]
+    else:
+        theta = newton_polish(deviance, _bfgs(deviance, first, gtol=_first_gtol(deviance, first)))
+        tried = ["BFGS"]
     converged = is_converged(deviance, theta)
     if converged and not is_singular(design, canonical(design, theta / scales)):
         return theta, True, tried

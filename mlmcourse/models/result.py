@@ -56,7 +56,8 @@ class FitResult:
         self.group_names = parsed.group_names
         self.weights = weights
         self.nobs = len(design.y)
-        self.ngroups = {f: int(len(np.unique(design.labels[f]))) for f in self.group_names}
+        sizes = {f.name: len(f.levels) for f in design.factors}
+        self.ngroups = {f: sizes[f] for f in self.group_names}
         self.converged = converged
         self.optimizers = tried
         self._parsed, self._design, self._deviance, self._theta = parsed, design, deviance, theta
