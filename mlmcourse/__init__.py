@@ -4,11 +4,12 @@ from mlmcourse.notebook import setup_notebook
 from mlmcourse.models import FitResult, FormulaError, ModelWarning, bootstrap, compare, fit
 from mlmcourse import plot
 from mlmcourse.pooling import pooling
+from mlmcourse.power import power
 from mlmcourse.simulate import faculty_salaries, salary_parameters, simulate
 
 __all__ = [
     "FitResult", "FormulaError", "ModelWarning", "bootstrap", "compare", "faculty_salaries", "fit",
-    "list_datasets", "load_dataset", "plot", "pooling", "salary_parameters", "setup_notebook",
+    "list_datasets", "load_dataset", "plot", "pooling", "power", "salary_parameters", "setup_notebook",
     "simulate",
 ]
 __version__ = "0.1.0"
