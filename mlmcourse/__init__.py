@@ -4,11 +4,11 @@ from mlmcourse.notebook import setup_notebook
 from mlmcourse.models import FitResult, FormulaError, ModelWarning, bootstrap, compare, fit
 from mlmcourse import plot
 from mlmcourse.pooling import pooling
-from mlmcourse.power import power
+from mlmcourse.power import balanced_design, power
 from mlmcourse.simulate import faculty_salaries, salary_parameters, simulate
 
 __all__ = [
-    "FitResult", "FormulaError", "ModelWarning", "bootstrap", "compare", "faculty_salaries", "fit",
+    "FitResult", "FormulaError", "ModelWarning", "balanced_design", "bootstrap", "compare", "faculty_salaries", "fit",
     "list_datasets", "load_dataset", "plot", "pooling", "power", "salary_parameters", "setup_notebook",
     "simulate",
 ]

@@ -153,3 +153,47 @@ def _tested_terms(template, terms):
     if unknown:
         raise FormulaError(f"terms {unknown} are not fixed effects of the model {names}.")
     return terms
+
+
+def balanced_design(n_groups, group_size, *, names=None):
+    """A balanced two-level design: a level-1 predictor centred in every group, and half the
+    groups treated.
+
+    Parameters
+    ----------
+    n_groups : int
+        Number of groups, even (half of them are treated), at least 4.
+    group_size : int
+        Observations per group, at least 2.
+    names : dict, optional
+        New column names, keys among ``"group"``, ``"x"`` and ``"w"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group`` (labels ``g01``, ``g02``, ...), ``x`` (the same evenly spaced values in
+        every group, mean 0 and SD 1 within each) and ``w`` (-1/2 for the first half of the
+        groups, +1/2 for the treated second half).
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> design = mlmcourse.balanced_design(4, 3)
+    >>> design.groupby("w")["group"].nunique().tolist()
+    [2, 2]
+    >>> design["x"].round(3).tolist()[:3]
+    [-1.225, 0.0, 1.225]
+    """
+    for name, value, low in (("n_groups", n_groups, 4), ("group_size", group_size, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be a whole number of at least {low}, not {value!r}.")
+    if n_groups % 2:
+        raise ValueError(f"n_groups must be even, so that half the groups are treated; "
+                         f"got {n_groups}.")
+    columns = {"group": "group", "x": "x", "w": "w", **(names or {})}
+    x = np.linspace(-1.0, 1.0, group_size)
+    group = np.repeat(np.arange(n_groups), group_size)
+    width = len(str(n_groups))
+    return pd.DataFrame({columns["group"]: [f"g{j + 1:0{width}d}" for j in group],
+                         columns["x"]: np.tile(x / x.std(), n_groups),
+                         columns["w"]: np.where(group < n_groups // 2, -0.5, 0.5)})
