@@ -5,6 +5,7 @@ the assumed true model on a fixed design, each is refitted on the design's devia
 parametric bootstrap's replicates are), and a fixed effect's power is the share of replicates in
 which its Satterthwaite t test (the package's default for linear models) rejects at `alpha`.
 """
+import copy
 import types
 import warnings
 from numbers import Real
@@ -80,9 +81,7 @@ def power(formula, data, *, fixef, sd, sigma=1.0, terms=None, n=200, alpha=0.05,
     template = _template_fit(formula, data)
     truth = _truth(template, fixef, sd, sigma)
     tested = _tested_terms(template, terms)
-    with warnings.catch_warnings():  # refits start at a fit to data like the replicates'
-        warnings.simplefilter("ignore")
-        template = refit_response(template, _draw(truth, np.random.default_rng(0)))
+    template = _started_at(template, truth)
     rejected = np.zeros(len(tested))
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore")  # singular replicates are expected and still tested
@@ -104,6 +103,20 @@ def _template_fit(formula, data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit(formula, data.assign(**{outcome: rng.standard_normal(len(data))}))
+
+
+def _started_at(template, truth):
+    """`template` with the truth's theta as the refits' starting point.
+
+    Not the template's own estimate: a fit to one outcome can put a variance at zero, where the
+    deviance (even in theta) is flat and a gradient method would never leave.  A true SD of zero
+    starts at 0.1 (relative to sigma) for the same reason.
+    """
+    start = copy.copy(template)
+    rows, cols = np.concatenate([f.tril[0] for f in template._design.factors]), \
+        np.concatenate([f.tril[1] for f in template._design.factors])
+    start._theta = np.where(rows == cols, np.maximum(truth._theta, 0.1), truth._theta)
+    return start
 
 
 def _truth(template, fixef, sd, sigma):

@@ -36,6 +36,14 @@ def test_power_of_a_balanced_level2_effect_matches_the_design_effect_closed_form
     assert abs(row["power"] - expected) < 3 * np.sqrt(expected * (1 - expected) / REPLICATES)
 
 
+def test_refits_are_not_trapped_at_zero_by_a_singular_first_fit():
+    # the placeholder outcome's fit to this design is singular; refits start at the truth
+    table = mlmcourse.power("y ~ w + (1 | g)", balanced_design(12, 25), fixef={"w": 0.5},
+                            sd={"g": 0.5}, n=200, seed=2)
+    expected = level2_power_closed_form(0.5, 12, 25, 0.5, 1.0)
+    assert abs(table.loc["w", "power"] - expected) < 3 * np.sqrt(expected * (1 - expected) / 200)
+
+
 def test_an_effect_of_zero_is_rejected_at_about_the_level_of_the_test(simulated):
     assert abs(simulated.loc["x", "power"] - 0.05) < 3 * np.sqrt(0.05 * 0.95 / REPLICATES)
 
@@ -79,3 +87,15 @@ def test_an_untestable_term_is_named():
     with pytest.raises(mlmcourse.FormulaError, match=r"'v'.*not fixed effects"):
         mlmcourse.power("y ~ w + (1 | g)", balanced_design(), fixef={}, sd={"g": 1}, terms="v",
                         n=5)
+
+
+def test_balanced_design_treats_half_the_groups_and_centres_x_in_each():
+    design = mlmcourse.balanced_design(6, 4)
+    assert design.groupby("group")["w"].first().value_counts().to_dict() == {-0.5: 3, 0.5: 3}
+    np.testing.assert_allclose(design.groupby("group")["x"].agg(["mean", "std"]),
+                               [[0.0, np.sqrt(4 / 3)]] * 6, atol=1e-12)
+
+
+def test_balanced_design_needs_an_even_number_of_groups():
+    with pytest.raises(ValueError, match="n_groups must be even"):
+        mlmcourse.balanced_design(5, 4)
