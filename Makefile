@@ -48,6 +48,7 @@ reference: $(STAMP)
 	Rscript reference/lme4_reference.R
 	Rscript reference/glmer_reference.R
 	Rscript reference/inference_reference.R
+	Rscript reference/translation.R
 	Rscript bench/lme4_scaling.R
 
 bench: $(STAMP)

@@ -28,7 +28,7 @@ from mlmcourse.pooling import pooling as pooled_estimates
 __all__ = ["lines", "spaghetti", "lattice", "pooling", "shrinkage",
            "caterpillar", "diagnostics", "variance_partition", "covariance_heatmaps",
            "within_between", "predicted_lines", "membership", "ranef_qq", "ranef_against",
-           "influence", "variance_function"]
+           "influence", "variance_function", "marginal_curves"]
 
 _KINDS = {
     "intercepts": "varying intercepts",
@@ -1468,3 +1468,79 @@ def _residual_variance(result, values):
         return grouped["x"].mean().to_numpy(), grouped["r"].var().to_numpy()
     grouped = frame.groupby("x")["r"].var()
     return grouped.index.to_numpy(float), grouped.to_numpy()
+
+
+# ---------------------------------------------------------------------------
+# generalized linear mixed models: conditional and marginal curves
+
+
+def marginal_curves(model, *, n_groups=15, limits=(-5.0, 5.0), ax=None):
+    """Draw group-level logistic curves, the typical group's curve and their average.
+
+    Along the fixed part of the linear predictor (the log-odds of a group whose random
+    intercept is zero), each thin curve is a group whose intercept sits at one of `n_groups`
+    evenly spaced quantiles of the fitted normal distribution; the dashed curve is the typical
+    group; the thick curve is the population average of all groups' probabilities, the
+    marginal (population-averaged) curve.  With a larger random-intercept variance the
+    average curve is flatter: the attenuation of marginal effects.
+
+    Parameters
+    ----------
+    model : mlmcourse.FitResult
+        A binomial (logistic) GLMM with random intercepts only; the variances of several
+        grouping factors add up.
+    n_groups : int, optional
+        Number of group-level curves to draw.
+    limits : tuple of float, optional
+        Range of the fixed-part log-odds on the horizontal axis.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import mlmcourse
+    >>> cbpp = mlmcourse.load_dataset("cbpp")
+    >>> model = mlmcourse.fit("cbind(incidence, size - incidence) ~ period + (1 | herd)",
+    ...                       cbpp, family="binomial")
+    >>> ax = mlmcourse.plot.marginal_curves(model)
+    >>> [line.get_label() for line in ax.get_lines()][-2:]
+    ['typical group', 'average over groups']
+    """
+    tau = _intercept_sd(_check_model(model, "marginal_curves"))
+    if not (isinstance(n_groups, (int, np.integer)) and n_groups >= 1):
+        raise ValueError(f"n_groups must be a positive whole number, not {n_groups!r}.")
+    eta = np.linspace(*limits, 201)
+    quantiles = stats.norm.ppf((np.arange(n_groups) + 0.5) / n_groups)
+    nodes, weights = np.polynomial.hermite_e.hermegauss(61)
+    curve = stats.logistic.cdf
+    average = (weights / weights.sum()) @ curve(eta[None, :] + tau * nodes[:, None])
+    with _style.figure_context():
+        ax = _style.new_axes(ax, (_style.TEXT_WIDTH * 0.6, 3.2))
+        for i, q in enumerate(quantiles):
+            ax.plot(eta, curve(eta + tau * q), color=_style.POINT_COLOUR, lw=0.7, alpha=0.7,
+                    label="groups at quantiles of the random effect" if i == 0 else None)
+        ax.plot(eta, curve(eta), color=_style.COMPLETE_COLOUR, ls="--", lw=1.6,
+                label="typical group")
+        ax.plot(eta, average, color=_style.PARTIAL_COLOUR, lw=2.4, label="average over groups")
+        ax.set(xlim=limits, ylim=(0, 1), xlabel="fixed-part log-odds (typical group)",
+               ylabel="probability")
+    return ax
+
+
+def _intercept_sd(result):
+    if getattr(result, "family", "gaussian") != "binomial":
+        raise ValueError("marginal_curves() needs a logistic model, fitted with "
+                         "family='binomial'; this one is "
+                         f"{getattr(result, 'family', 'gaussian')!r}.")
+    varcorr = result.varcorr
+    slopes = varcorr[varcorr["term"] != "Intercept"]
+    if len(slopes):
+        first = slopes.iloc[0]
+        raise ValueError("marginal_curves() needs a model with random intercepts only: "
+                         f"{first['term']!r} varies by {first['group']!r}, so the spread of "
+                         "the groups' curves changes along the predictor.")
+    return float(np.sqrt(varcorr["variance"].sum()))

@@ -82,7 +82,28 @@ zoo <- list(
   zoo_model("bacteria_trt_late", "bacteria", "y ~ trt + late + (1 | ID)", "binomial"),
   zoo_model("bacteria_late", "bacteria", "y ~ late + (1 | ID)", "binomial"),
   zoo_model("bacteria_trt_late_agq25", "bacteria", "y ~ trt + late + (1 | ID)", "binomial", nagq = 25),
-  zoo_model("bacteria_late_agq25", "bacteria", "y ~ late + (1 | ID)", "binomial", nagq = 25)
+  zoo_model("bacteria_late_agq25", "bacteria", "y ~ late + (1 | ID)", "binomial", nagq = 25),
+  # --- glmmch ---
+  # chapters/binary-outcomes.ipynb: mothers as clusters of one to three children, where the
+  # Laplace approximation and adaptive quadrature part company.
+  zoo_model("guimmun_mom_laplace", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial"),
+  zoo_model("guimmun_mom_agq5", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial",
+            nagq = 5),
+  zoo_model("guimmun_mom_agq10", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial",
+            nagq = 10),
+  zoo_model("guimmun_mom_agq20", "guimmun",
+            "immun ~ kid2p + mom25p + ethn + momEd + rural + pcInd81 + (1 | mom)", "binomial",
+            nagq = 20),
+  # chapters/count-outcomes.ipynb: epil with and without an observation-level effect (same
+  # fixed part), grouseticks without the chick level.
+  zoo_model("epil_subject_observation_level", "epil",
+            "y ~ trt + lbase + lage + V4 + (1 | subject) + (1 | period:subject)", "poisson",
+            rename = c("period:subject" = "period:subject")),
+  zoo_model("grouseticks_location_brood", "grouseticks",
+            "TICKS ~ YEAR + cHEIGHT + (1 | LOCATION) + (1 | BROOD)", "poisson")
 )
 
 tight <- list(tolPwrss = 1e-12)

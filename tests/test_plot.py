@@ -4,6 +4,8 @@ Image comparisons run with ``pytest --mpl`` against ``tests/baseline/``; regener
 the baselines with ``pytest tests/test_plot.py --mpl-generate-path=tests/baseline``
 and look at them before committing.
 """
+import warnings
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -622,3 +624,57 @@ def test_membership_counts_the_levels_of_a_long_axis_instead_of_labelling_them()
     ax = plot.membership(scotssec, x="second", y="primary")
     assert ax.get_ylabel() == "primary (148 levels)"
     assert len(ax.get_xticklabels()) == 19
+
+
+# ---------------------------------------------------------------------------
+# marginal_curves
+
+
+@pytest.fixture(scope="module")
+def cbpp_logistic():
+    cbpp = mlmcourse.load_dataset("cbpp")
+    return mlmcourse.fit("cbind(incidence, size - incidence) ~ period + (1 | herd)", cbpp,
+                         family="binomial")
+
+
+def test_marginal_curves_draws_one_curve_per_group_the_typical_group_and_the_average(
+        cbpp_logistic):
+    ax = plot.marginal_curves(cbpp_logistic, n_groups=7)
+    assert len(ax.get_lines()) == 7 + 2
+    assert ax.get_lines()[-1].get_label() == "average over groups"
+
+
+def test_marginal_curves_average_is_flatter_than_the_typical_group_and_meets_it_at_one_half(
+        cbpp_logistic):
+    ax = plot.marginal_curves(cbpp_logistic, limits=(-1, 1))
+    typical, average = (line.get_ydata() for line in ax.get_lines()[-2:])
+    middle = len(typical) // 2
+    assert average[middle] == pytest.approx(0.5, abs=1e-12)
+    assert np.ptp(average) < np.ptp(typical)
+
+
+def test_marginal_curves_average_is_the_mean_of_many_group_curves(cbpp_logistic):
+    ax = plot.marginal_curves(cbpp_logistic, limits=(-3, 3))
+    eta, average = ax.get_lines()[-1].get_data()
+    tau = float(cbpp_logistic.varcorr["sd"].iloc[0])
+    draws = np.random.default_rng(1).normal(0, tau, 200_000)
+    by_simulation = [np.mean(1 / (1 + np.exp(-(e + draws)))) for e in eta[::50]]
+    assert average[::50] == pytest.approx(by_simulation, abs=3e-3)
+
+
+def test_marginal_curves_refuses_a_poisson_model():
+    cbpp = mlmcourse.load_dataset("cbpp")
+    model = mlmcourse.fit("incidence ~ period + offset(np.log(size)) + (1 | herd)", cbpp,
+                          family="poisson")
+    with pytest.raises(ValueError, match="family='binomial'.*'poisson'"):
+        plot.marginal_curves(model)
+
+
+def test_marginal_curves_refuses_a_random_slope():
+    sleep = mlmcourse.load_dataset("sleepstudy")
+    binary = sleep.assign(slow=(sleep["Reaction"] > 300).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mlmcourse.ModelWarning)
+        model = mlmcourse.fit("slow ~ Days + (Days | Subject)", binary, family="binomial")
+    with pytest.raises(ValueError, match="random intercepts only: 'Days' varies by 'Subject'"):
+        plot.marginal_curves(model)

@@ -121,7 +121,7 @@ class ProfiledDeviance:
             G = len(self.first.levels)
             for a in range(self.first.k):
                 new.ZtXy1[:, a, p] = np.bincount(self.first.codes, V[:, a] * r, G)
-            if self._zz is not None:
+            if self._zz is not None:  # the outer products hold y too
                 new._zz = _outer_products(new.ZtXy1)
         if self.rest:
             new.ZtXy_R = np.array(self.ZtXy_R, copy=True)
