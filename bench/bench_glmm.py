@@ -11,6 +11,8 @@ Run from the repository root (``make bench`` does this)::
 
     .venv/bin/python bench/bench_glmm.py                 # every model, median of 3 runs
     .venv/bin/python bench/bench_glmm.py --repeat 1 --only cbpp_period epil_poisson
+    Rscript bench/glmer_times_now.R /tmp/glmer_now.json     # glmer re-timed here, then
+    .venv/bin/python bench/bench_glmm.py --glmer-times /tmp/glmer_now.json
 """
 from __future__ import annotations
 
@@ -41,10 +43,10 @@ def fit_once(entry, data):
     return time.perf_counter() - start, time.process_time() - cpu, model.llf
 
 
-def glmer_seconds():
-    if not GLMER_TIMES.exists():
+def glmer_seconds(path=GLMER_TIMES):
+    if not path.exists():
         return {}
-    return {e["id"]: e["seconds"] for e in json.loads(GLMER_TIMES.read_text())["models"]}
+    return {e["id"]: e["seconds"] for e in json.loads(path.read_text())["models"]}
 
 
 def bench_model(entry, data, glmer_s, repeat):
@@ -73,6 +75,9 @@ def parse_arguments():
                         help="runs per model; the median is reported (default 3)")
     parser.add_argument("--only", nargs="+", metavar="ID", help="model ids to run (default: all)")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    parser.add_argument("--glmer-times", type=Path, default=GLMER_TIMES,
+                        help="glmer's seconds (default reference/glmer_times.json; "
+                             "bench/glmer_times_now.R re-times glmer on this machine)")
     return parser.parse_args()
 
 
@@ -81,12 +86,12 @@ def main():
     entries = [e for e in json.loads(REFERENCE.read_text())["models"]
                if not arguments.only or e["id"] in arguments.only]
     datasets = {name: mlmcourse.load_dataset(name) for name in {e["data"] for e in entries}}
-    times = glmer_seconds()
+    times = glmer_seconds(arguments.glmer_times)
     rows = [bench_model(e, datasets[e["data"]], times.get(e["id"], float("nan")),
                         arguments.repeat) for e in entries]
     table = pd.DataFrame(rows).set_index("id")
     print(f"median of {arguments.repeat} run(s) of mlmcourse.fit; glmer: median of 3 runs with "
-          f"its default control (reference/glmer_times.json); load average "
+          f"its default control ({arguments.glmer_times.name}); load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; 'reaches glmer' = log-likelihood "
           f"within {LOGLIK_TOLERANCE:g} of glmer's best (gap in brackets)")
     with pd.option_context("display.width", 250, "display.max_columns", None,
