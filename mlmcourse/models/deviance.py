@@ -121,6 +121,8 @@ class ProfiledDeviance:
             G = len(self.first.levels)
             for a in range(self.first.k):
                 new.ZtXy1[:, a, p] = np.bincount(self.first.codes, V[:, a] * r, G)
+            if self._zz is not None:  # the outer products hold y's column too
+                new._zz = _outer_products(new.ZtXy1)
         if self.rest:
             new.ZtXy_R = np.array(self.ZtXy_R, copy=True)
             new.ZtXy_R[:, p] = self.Z_rest.T @ r
