@@ -137,7 +137,19 @@ zoo <- list(
             "langPOST ~ cIQ_verb * (center(IQ_verb_mean) + denomina) + (cIQ_verb | school)", FALSE),
   zoo_model("contextual_bdf_iq_reml", "bdf", "langPOST ~ IQ_verb + (1 | school)", TRUE),
   zoo_model("contextual_bdf_grand_reml", "bdf",
-            "langPOST ~ center(IQ_verb) + center(IQ_verb_mean) + (1 | school)", TRUE)
+            "langPOST ~ center(IQ_verb) + center(IQ_verb_mean) + (1 | school)", TRUE),
+  # --- testsch ---
+  zoo_model("testsch_sleep_intercepts_ml", "sleepstudy", "Reaction ~ Days + (1 | Subject)", FALSE),
+  zoo_model("testsch_sleep_no_days_reml", "sleepstudy", "Reaction ~ 1 + (Days | Subject)", TRUE),
+  zoo_model("testsch_sleep_no_days_ml", "sleepstudy", "Reaction ~ 1 + (Days | Subject)", FALSE),
+  zoo_model("testsch_sleep_weeks_reml", "sleepstudy", "Reaction ~ I(Days / 7) + (Days | Subject)", TRUE),
+  zoo_model("testsch_sleep_weeks_ml", "sleepstudy", "Reaction ~ I(Days / 7) + (Days | Subject)", FALSE),
+  zoo_model("testsch_pastes_nested_ml", "pastes", "strength ~ 1 + (1 | batch/cask)", FALSE,
+            rename = c("cask:batch" = "batch:cask")),
+  zoo_model("testsch_pastes_sample_reml", "pastes", "strength ~ 1 + (1 | sample)", TRUE),
+  zoo_model("testsch_pastes_sample_ml", "pastes", "strength ~ 1 + (1 | sample)", FALSE),
+  zoo_model("testsch_radon_floor_ml", "radon", "log_radon ~ floor + (1 | county)", FALSE),
+  zoo_model("testsch_radon_floor_slopes_ml", "radon", "log_radon ~ floor + (floor | county)", FALSE)
 )
 
 # ---- fitting ---------------------------------------------------------------
