@@ -59,7 +59,10 @@ comparisons <- list(
   list(id = "sleep_slope_variance", data = "sleepstudy",
        large = "Reaction ~ Days + (Days | Subject)", small = "Reaction ~ Days + (1 | Subject)"),
   list(id = "radon_floor_slope_variance", data = "radon",
-       large = "log_radon ~ floor + (floor | county)", small = "log_radon ~ floor + (1 | county)")
+       large = "log_radon ~ floor + (floor | county)", small = "log_radon ~ floor + (1 | county)"),
+  # --- testsch ---
+  list(id = "pastes_batch_variance", data = "pastes",
+       large = "strength ~ 1 + (1 | batch/cask)", small = "strength ~ 1 + (1 | sample)")
 )
 NSIM <- 1000
 SEED <- 20240501

@@ -174,7 +174,19 @@ zoo <- list(
   zoo_model("checking_skewed_flaw_reml", "simulated:checking_skewed_flaw", "y ~ x + (1 | g)", TRUE),
   zoo_model("checking_level2_reml", "simulated:checking_level2", "y ~ x + (1 | g)", TRUE),
   zoo_model("checking_level2_ml", "simulated:checking_level2", "y ~ x + (1 | g)", FALSE),
-  zoo_model("checking_level2_z_ml", "simulated:checking_level2", "y ~ x + z + (1 | g)", FALSE)
+  zoo_model("checking_level2_z_ml", "simulated:checking_level2", "y ~ x + z + (1 | g)", FALSE),
+  # --- testsch ---
+  zoo_model("testsch_sleep_intercepts_ml", "sleepstudy", "Reaction ~ Days + (1 | Subject)", FALSE),
+  zoo_model("testsch_sleep_no_days_reml", "sleepstudy", "Reaction ~ 1 + (Days | Subject)", TRUE),
+  zoo_model("testsch_sleep_no_days_ml", "sleepstudy", "Reaction ~ 1 + (Days | Subject)", FALSE),
+  zoo_model("testsch_sleep_hours_reml", "sleepstudy", "Reaction ~ I(Days * 24) + (Days | Subject)", TRUE),
+  zoo_model("testsch_sleep_hours_ml", "sleepstudy", "Reaction ~ I(Days * 24) + (Days | Subject)", FALSE),
+  zoo_model("testsch_pastes_nested_ml", "pastes", "strength ~ 1 + (1 | batch/cask)", FALSE,
+            rename = c("cask:batch" = "batch:cask")),
+  zoo_model("testsch_pastes_sample_reml", "pastes", "strength ~ 1 + (1 | sample)", TRUE),
+  zoo_model("testsch_pastes_sample_ml", "pastes", "strength ~ 1 + (1 | sample)", FALSE),
+  zoo_model("testsch_radon_floor_ml", "radon", "log_radon ~ floor + (1 | county)", FALSE),
+  zoo_model("testsch_radon_floor_slopes_ml", "radon", "log_radon ~ floor + (floor | county)", FALSE)
 )
 
 # ---- fitting ---------------------------------------------------------------

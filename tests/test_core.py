@@ -1,4 +1,5 @@
 """The fitting core: the profiled deviance by blocks equals a dense computation, by every path."""
+import dataclasses
 import warnings
 
 import numpy as np
@@ -75,6 +76,19 @@ def test_the_sparse_path_agrees_with_the_blocked_path_to_1e8(formula):
     blocked = ProfiledDeviance(design, True)(theta)
     assert ProfiledDeviance(design, True, path="sparse")(theta) == pytest.approx(blocked, abs=1e-8)
     assert ProfiledDeviance(design, True, dense_limit=0)(theta) == pytest.approx(blocked, abs=1e-8)
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_core_given_a_new_outcome_equals_a_core_built_for_it(formula):
+    """with_response (a bootstrap refit) must refresh every cross-product that holds y."""
+    data = small_crossed()
+    design = design_of(formula, data)
+    y = pd.Series(np.random.default_rng(4).normal(size=len(data)), index=design.y.index)
+    new = dataclasses.replace(design, y=y)
+    theta = np.random.default_rng(5).uniform(0.2, 1.5, design.n_theta)
+    for reml in (True, False):
+        assert ProfiledDeviance(design, reml).with_response(new)(theta) == pytest.approx(
+            ProfiledDeviance(new, reml)(theta), rel=1e-10)
 
 
 def test_prior_weights_enter_the_deviance_as_residual_precisions():

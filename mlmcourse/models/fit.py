@@ -157,6 +157,16 @@ def refit(model, *, reml):
                       model.weights, theta0=model._theta)
 
 
+def _off_boundary(design, phi, nudge=0.1):
+    """`phi` with each zero diagonal entry of a template moved to `nudge`.
+
+    The deviance is even in each diagonal entry of Lambda, so its gradient there is zero: a
+    refit started at a singular estimate would stay on the boundary whatever the new outcome.
+    """
+    diagonal = np.concatenate([f.tril[0] == f.tril[1] for f in design.factors])
+    return np.where(diagonal & (np.abs(phi) < 1e-3), nudge, phi)
+
+
 def _fit_design(model, design):
     """`model` fitted again on `design`: its rows and structure with another outcome vector.
 
@@ -171,7 +181,8 @@ def _fit_design(model, design):
     deviance = model._deviance.with_response(design)
     scales = theta_scales(design)
     scaled = Scaled(deviance, scales)
-    phi = newton_polish(scaled, _bfgs(scaled, model._theta * scales, gtol=1e-4))
+    phi = newton_polish(scaled, _bfgs(scaled, _off_boundary(design, model._theta * scales),
+                                      gtol=1e-4))
     if len(phi) and is_converged(scaled, phi):
         theta, converged, tried = canonical(design, phi / scales), True, ["BFGS (refit)"]
     else:
