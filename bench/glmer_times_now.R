@@ -14,7 +14,9 @@ skip <- arguments[-1]
 source_lines <- readLines(file.path("reference", "glmer_reference.R"))
 # the data sets, the zoo and r_formula(), without the reference script's fitting loop
 eval(parse(text = source_lines[1:(grep("^tight <- ", source_lines)[1] - 1)]))
-r_formula <- function(text) as.formula(gsub("np.", "", gsub("**", "^", text, fixed = TRUE), fixed = TRUE))
+r_formula <- function(text) {
+  as.formula(gsub("np.", "", gsub("**", "^", text, fixed = TRUE), fixed = TRUE))
+}
 models <- list()
 for (model in zoo) {
   if (model$id %in% skip) next
@@ -28,5 +30,6 @@ for (model in zoo) {
 }
 writeLines(toJSON(list(generated_by = "bench/glmer_times_now.R",
                        lme4 = as.character(packageVersion("lme4")),
-                       load_average = as.numeric(strsplit(readLines("/proc/loadavg"), " ")[[1]][1:3]),
+                       load_average = as.numeric(
+                         strsplit(readLines("/proc/loadavg"), " ")[[1]][1:3]),
                        models = models), auto_unbox = TRUE, digits = NA, pretty = TRUE), output)
