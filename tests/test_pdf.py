@@ -81,7 +81,19 @@ def plain(text):
 
 def prose_of(file):
     """A page's Markdown without its code blocks and inline code (directives such as the glossary stay)."""
-    return re.sub(r"`[^`\n]*`", "", re.sub(r"^(`{3,})(?!\{).*?^\1", "", markdown_of(file), flags=re.S | re.M))
+    kept, fences = [], []  # fences: for each open fence, whether it is a code block
+    for line in markdown_of(file).splitlines():
+        fence = re.match(r"^(`{3,})(\{?)", line)
+        if fence and fences and line.strip() == fence.group(1):
+            if fences.pop():
+                continue
+        elif fence:
+            fences.append(not fence.group(2))
+            if fences[-1]:
+                continue
+        if not any(fences):
+            kept.append(line)
+    return re.sub(r"`[^`\n]*`", "", "\n".join(kept))
 
 
 CHAPTERS = toc_files()[1:]  # the root page is the book's front matter, not a chapter
@@ -225,7 +237,7 @@ def test_no_page_shows_a_missing_reference(pages):
 def test_the_glossary_holds_every_term(chapter_pages):
     block = re.search(r"```\{glossary\}\n(.*?)```", (ROOT / "chapters" / "glossary.md").read_text(), re.S).group(1)
     terms = [line.strip() for line in block.splitlines() if line.strip() and not line.startswith(" ")]
-    text = "\n".join(chapter_pages["chapters/glossary"])
+    text = "\n".join(chapter_pages["chapters/glossary"]).replace("\u2019", "'")  # smart quotes
     assert len(terms) > 10
     assert [term for term in terms if not re.search(rf"^\s*{re.escape(term)}\s*$", text, re.M)] == []
 
