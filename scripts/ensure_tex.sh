@@ -3,17 +3,18 @@
 # Installs it with apt when run as root; otherwise prints one line saying why not and exits 1.
 # The set is the smallest found to build the book: XeLaTeX and latexmk (Jupyter Book's LaTeX
 # builder runs XeLaTeX), the LaTeX packages Sphinx and jupyterBook.cls load, the FreeSerif fonts,
-# xindy for the index, and poppler-utils (pdftotext, pdfimages) for the tests. About 600 MB and
+# xindy for the index, poppler-utils (pdftotext, pdfimages) for the tests, and texlive-plain-generic
+# for ulem.sty, which otter-grader's PDF of an assignment's written answers needs. About 600 MB and
 # a few minutes the first time; nothing is fetched at build time.
 set -uo pipefail
 PACKAGES="texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended
-          fonts-freefont-otf latexmk xindy poppler-utils"
+          texlive-plain-generic fonts-freefont-otf latexmk xindy poppler-utils"
 
 have_tex() {
     for program in xelatex latexmk xindy pdftotext pdfimages kpsewhich; do
         command -v "$program" >/dev/null 2>&1 || return 1
     done
-    kpsewhich FreeSerif.otf >/dev/null 2>&1
+    kpsewhich FreeSerif.otf >/dev/null 2>&1 && kpsewhich ulem.sty >/dev/null 2>&1
 }
 
 if have_tex; then
