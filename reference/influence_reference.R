@@ -14,11 +14,7 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-read_course_csv <- function(name, factors) {
-  data <- read.csv(file.path("data", paste0(name, ".csv")), stringsAsFactors = FALSE)
-  for (column in factors) data[[column]] <- factor(as.character(data[[column]]))
-  data
-}
+source(file.path("reference", "common.R"))  # read_course_csv()
 
 models <- list(
   list(id = "sleep_slopes_reml", data = "sleepstudy", group = "Subject",

@@ -19,15 +19,7 @@ suppressPackageStartupMessages({
 
 # ---- data ------------------------------------------------------------------
 
-read_course_csv <- function(name, factors) {
-  path <- file.path("data", paste0(name, ".csv"))
-  if (!file.exists(path)) {
-    stop("cannot find ", path, "; run this script from the repository root")
-  }
-  data <- read.csv(path, stringsAsFactors = FALSE)
-  for (column in factors) data[[column]] <- factor(as.character(data[[column]]))
-  data
-}
+source(file.path("reference", "common.R"))  # read_course_csv()
 
 datasets <- list(
   sleepstudy = read_course_csv("sleepstudy", "Subject"),

@@ -11,18 +11,14 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-course <- function(name, factors) {
-  data <- read.csv(file.path("data", paste0(name, ".csv")), stringsAsFactors = FALSE)
-  for (column in factors) data[[column]] <- factor(as.character(data[[column]]))
-  data
-}
-sleep <- course("sleepstudy", "Subject")
-pastes <- course("pastes", c("batch", "cask"))
-scotssec <- course("scotssec", c("primary", "second"))
-hsb <- course("hsb", "school")
-radon <- course("radon", "county")
-contraception <- course("contraception", c("district", "livch"))
-cbpp <- course("cbpp", c("herd", "period"))
+source(file.path("reference", "common.R"))  # read_course_csv()
+sleep <- read_course_csv("sleepstudy", "Subject")
+pastes <- read_course_csv("pastes", c("batch", "cask"))
+scotssec <- read_course_csv("scotssec", c("primary", "second"))
+hsb <- read_course_csv("hsb", "school")
+radon <- read_course_csv("radon", "county")
+contraception <- read_course_csv("contraception", c("district", "livch"))
+cbpp <- read_course_csv("cbpp", c("herd", "period"))
 
 out <- list()
 warned <- list()
