@@ -294,6 +294,64 @@ def test_every_route_to_the_schur_complement_gives_the_dense_laplace_deviance(ro
     assert deviance(params) == pytest.approx(dense_laplace(deviance, params), abs=1e-8)
 
 
+def deviance_of(formula, data, family="binomial", nagq=1):
+    design, _ = build_design(parse_formula(formula), data, patsy.EvalEnvironment.capture(),
+                             family=family)
+    return GLMMDeviance(design, Family(family, design.trials), nagq=nagq)
+
+
+def central_difference(function, x, step=1e-5):
+    return np.array([(function(x + e) - function(x - e)) / (2 * step)
+                     for e in np.eye(len(x)) * step])
+
+
+def poisson_counts():
+    """Counts with an exposure offset, 30 groups with a random slope."""
+    rng = np.random.default_rng(4)
+    g, x = rng.integers(0, 30, 400), rng.normal(size=400)
+    exposure = rng.uniform(0.5, 3, 400)
+    eta = 0.3 + 0.4 * x + rng.normal(0, 0.5, 30)[g] + rng.normal(0, 0.3, 30)[g] * x
+    return pd.DataFrame({"y": rng.poisson(exposure * np.exp(eta)), "x": x,
+                         "exposure": exposure, "g": g.astype(str)})
+
+
+GRADIENT_CASES = {  # formula, data, family, (theta, beta) away from the optimum
+    "one factor with a correlated slope": ("y ~ x + (x | b)", crossed_slopes, "binomial",
+                                           [0.6, 0.2, 0.3, 0.1, 0.4]),
+    "crossed factors, a slope on the second": ("y ~ x + (1 | a) + (x | b)", crossed_slopes,
+                                               "binomial", [0.8, 0.3, -0.2, 0.5, 0.1, 0.4]),
+    "Poisson with an offset and a slope": (
+        "y ~ x + offset(np.log(exposure)) + (x | g)", poisson_counts, "poisson",
+        [0.7, 0.1, 0.4, 0.2, 0.5]),
+}
+
+
+@pytest.mark.parametrize("case", GRADIENT_CASES)
+def test_the_exact_gradient_of_the_laplace_deviance_equals_its_differences(case):
+    formula, data, family, params = GRADIENT_CASES[case]
+    deviance = deviance_of(formula, data(), family)
+    assert deviance.has_gradient
+    _, gradient = deviance.value_and_gradient(np.array(params))
+    assert gradient == pytest.approx(central_difference(deviance, np.array(params)),
+                                     rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("case", GRADIENT_CASES)
+def test_the_exact_gradient_of_the_nagq0_criterion_follows_beta_hat(case):
+    formula, data, family, params = GRADIENT_CASES[case]
+    deviance = deviance_of(formula, data(), family)
+    theta = np.array(params[:deviance.n_theta])
+    _, gradient = deviance.theta_only_and_gradient(theta)
+    assert gradient == pytest.approx(central_difference(deviance.theta_only, theta),
+                                     rel=1e-6, abs=1e-6)
+
+
+def test_the_exact_gradient_of_adaptive_quadrature_equals_its_differences():
+    _, deviance = tiny_deviance(25)
+    _, gradient = deviance.value_and_gradient(PARAMS)
+    assert gradient == pytest.approx(central_difference(deviance, PARAMS), rel=1e-6, abs=1e-6)
+
+
 # ---------------------------------------------------------------------------
 # Predictions, comparisons, text
 # ---------------------------------------------------------------------------

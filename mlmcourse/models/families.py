@@ -81,6 +81,10 @@ class Family:
         working = eta - offset + (y - mu) / d
         return weights, working, mu
 
+    def weight_derivative(self, mu, weights):
+        """d w / d eta of the IRLS weights w (canonical links: w = prior weight x V(mu))."""
+        return weights * (1 - 2 * mu) if self.name == "binomial" else weights
+
     def loglike(self, y, mu):
         """Each row's full log-likelihood: R's ``family$aic`` is -2 times its sum."""
         return self.sm.loglike_obs(y, mu)

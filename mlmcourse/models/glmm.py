@@ -38,7 +38,7 @@ from scipy import linalg, optimize, sparse
 
 from mlmcourse.models.deviance import DENSE_LIMIT, _block_diagonal, _Solver, _lambda_pattern, \
     _level_blocks, _sandwich_pairs, _spd_logdet_inverse
-from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _bfgs, _gradient, _nelder_mead, \
+from mlmcourse.models.optimize import GRADIENT_TOLERANCE, _gradient, _nelder_mead, \
     canonical, derivatives, is_singular, start
 from mlmcourse.models.weighted import CrossProduct
 
@@ -46,10 +46,16 @@ _ETA_TOLERANCE = 1e-8  # PIRLS stops after a step that changes eta by less than 
 _PIRLS_MAXIT = 60
 _DENSE_Q_LIMIT = 4_000_000  # most entries of a dense Q = Z_1'WZ_R
 _DEVIANCE_STALL = 1e-10  # BFGS stops after an iteration that gains less than this
+_GRADIENT_REST_LIMIT = 1000  # most columns of the other factors for gradient()
 
 
 class PirlsError(ArithmeticError):
     """PIRLS found no finite conditional mode (the optimizer then scores the point as inf)."""
+
+
+# what a failed PIRLS or factorisation raises; the point then scores inf
+_FAILURES = (PirlsError, np.linalg.LinAlgError, linalg.LinAlgError, RuntimeError, ValueError,
+             FloatingPointError)
 
 
 class GLMMDeviance:
@@ -372,8 +378,7 @@ class GLMMDeviance:
         """The nAGQ = 0 stage's deviance: beta inside PIRLS, Laplace approximation."""
         try:
             return self.laplace(self.pirls(theta))
-        except (PirlsError, np.linalg.LinAlgError, linalg.LinAlgError, RuntimeError,
-                ValueError, FloatingPointError):
+        except _FAILURES:
             self._eta = None
             return np.inf
 
@@ -383,8 +388,7 @@ class GLMMDeviance:
         try:
             with np.errstate(over="ignore", under="ignore"):
                 value = self.value(self.pirls(params[:self.n_theta], params[self.n_theta:]))
-        except (PirlsError, np.linalg.LinAlgError, linalg.LinAlgError, RuntimeError,
-                ValueError, FloatingPointError):
+        except _FAILURES:
             self._u = np.zeros(self.q)
             return np.inf
         return value if np.isfinite(value) else np.inf
@@ -395,6 +399,220 @@ class GLMMDeviance:
         state = self.pirls(params[:self.n_theta], params[self.n_theta:])
         state["deviance"] = self.value(state)
         return state
+
+    # -- the gradient of the Laplace deviance ----------------------------------------
+    @property
+    def has_gradient(self):
+        """Whether :meth:`gradient` applies: one grouping factor (A block-diagonal), or
+        other factors with few enough columns for a dense Schur complement inverse.  (It is the Laplace deviance's: stage two
+        of a quadrature fit uses differences.)"""
+        if self.single:
+            return True
+        q_rest = self.q - self.q1
+        return q_rest <= _GRADIENT_REST_LIMIT and self.q1 * q_rest <= _DENSE_Q_LIMIT
+
+    def gradient(self, state, profiled=False):
+        """The exact gradient of the Laplace deviance in (theta, beta) at a PIRLS state
+        (profiled=True: of the nAGQ = 0 criterion in theta, beta_hat(theta) found by PIRLS).
+
+        With G = Z Lambda, A = G'WG + I, r = d log p(y | u) / d eta and h = diag(G A^{-1} G'),
+        the penalized deviance contributes by the envelope theorem (u_hat minimises it), and
+        log|A| through Lambda and through the IRLS weights at eta_hat, which moves with
+        d u_hat = -A^{-1} (G'W d eta_fixed - dG' r + G'W dG u_hat).  Collected, with
+        t = A^{-1} G'(h w') and a = -2 r + h w' - W G t (w' = dw / d eta):
+
+            d/d beta = X'a,
+            d/d theta_j = a' dG_j u_hat + r' dG_j t + 2 tr(A^{-1} G'W dG_j),
+
+        dG_j = Z dLambda / d theta_j.  Costs about one PIRLS step, where a difference
+        gradient costs 2 (theta + beta) PIRLS runs.
+        """
+        setup, w, mu = state["setup"], state["weights"], state["mu"]
+        r = self.family.prior_weights(self.n) * (self.y - mu)
+        rows, inverse = self._inverse_rows(state)      # G A^{-1}, at each row's own levels
+        hw = sum(np.einsum("ij,ij->i", V, m) for V, m in zip(setup.V, rows)) \
+            * self.family.weight_derivative(mu, w)
+        t = inverse(self._random_part_transpose(setup, hw))
+        a = -2 * r + hw - w * self._random_part(setup, t)
+        pieces = []
+        for f, u_f, t_f, m in zip(self.factors, self._by_factor(state["u"], self.factors),
+                                  self._by_factor(t, self.factors), rows):
+            S = a[:, None] * u_f[f.codes] + r[:, None] * t_f[f.codes] + 2 * w[:, None] * m
+            pieces.append((f.values.T @ S)[f.tril])
+        gradient = np.concatenate(pieces + [self.X.T @ a])
+        if not profiled:
+            return gradient
+        return gradient[:self.n_theta] + self._beta_path(state, r, inverse).T @ gradient[
+            self.n_theta:]
+
+    def quadrature_gradient(self, state):
+        """The exact gradient of :meth:`quadrature` in (theta, beta).
+
+        Level g's integral is sum_j omega_j exp(v_gj) s_g with nodes u_gj = u_hat_g + s_g t_j
+        and s_g = A_g^{-1/2}; the nodes move with the mode (d u_hat_g from its condition
+        theta sum_g r x = u_hat_g) and with A_g (through theta and the weights at eta_hat),
+        so d v_gj = sum_g r_ij d eta_ij - u_gj d u_gj and the deviance moves by
+        -2 sum_g (d log s_g + sum_j pi_gj d v_gj), pi_gj the nodes' shares of the integral.
+        """
+        factor, theta = self.factors[0], state["theta"][0]
+        codes, x = factor.codes, factor.values[:, 0]
+        by_level = self._level_indicator.T            # (n, ...) -> sums by level
+        prior = self.family.prior_weights(self.n)
+        w, u_hat, A = state["weights"], state["u"], state["pieces"][:, 0, 0]
+        r = prior * (self.y - state["mu"])
+        d_fixed = np.column_stack([np.zeros(self.n), self.X])   # d (X beta) / d (theta, beta)
+        phi = np.eye(1 + self.p)[0]                             # d theta / d (theta, beta)
+        wxx = by_level @ (w * x * x)
+        d_u_hat = (np.outer(by_level @ (r * x), phi) - theta * (
+            by_level @ ((w * x)[:, None] * d_fixed) + np.outer(u_hat * wxx, phi))) / A[:, None]
+        d_eta_hat = d_fixed + x[:, None] * (np.outer(u_hat[codes], phi) + theta * d_u_hat[codes])
+        d_A = 2 * theta * np.outer(wxx, phi) + theta ** 2 * (
+            by_level @ ((self.family.weight_derivative(state["mu"], w) * x * x)[:, None]
+                        * d_eta_hat))
+        d_log_s = -d_A / (2 * A[:, None])
+        t = self._nodes[:, None]
+        s = 1 / np.sqrt(A)
+        u = u_hat + s * t                                                   # (nodes, levels)
+        d_u = d_u_hat + t[:, :, None] * (s[:, None] * d_log_s)              # (nodes, levels, P)
+        mu = self.family.mean(self.X @ state["beta"] + self.offset + theta * x * u[:, codes])
+        values = self.family.loglike(self.y, mu) @ self._level_indicator \
+            - u ** 2 / 2 + t ** 2 / 2 + self._log_weights[:, None]
+        share = np.exp(values - values.max(axis=0))
+        share /= share.sum(axis=0)
+        r_nodes = prior * (self.y - mu)                                     # (nodes, n)
+        R = (r_nodes * x) @ self._level_indicator                           # (nodes, levels)
+        J, G = u.shape
+        RX = (by_level @ (r_nodes.T[:, :, None] * d_fixed[:, None, :]).reshape(self.n, -1)
+              ).reshape(G, J, -1).transpose(1, 0, 2)                        # (nodes, levels, P)
+        d_values = RX + (phi * u[:, :, None] + theta * d_u) * R[:, :, None] - u[:, :, None] * d_u
+        return -2 * (d_log_s.sum(axis=0) + np.einsum("jg,jgp->p", share, d_values))
+
+    def _beta_path(self, state, r, inverse):
+        """d beta_hat / d theta for the nAGQ = 0 criterion (p x n_theta): beta_hat keeps
+        X'r(eta_hat) = 0, so X'W (d eta_hat / d beta) d beta_hat = -X'W (d eta_hat / d theta),
+        with d eta_hat = d eta + G d u_hat by the mode's own condition."""
+        setup, w = state["setup"], state["weights"]
+
+        def moved(d_eta, d_score):
+            """eta_hat's change for a change d_eta of eta at fixed u and d_score of G'r."""
+            d_u = inverse(d_score - self._random_part_transpose_many(setup, w[:, None] * d_eta))
+            return d_eta + self._random_part_many(setup, d_u)
+
+        along_beta = moved(self.X, np.zeros((self.q, self.p)))
+        columns, start_ = [], 0
+        for f, u_f, V in zip(self.factors, self._by_factor(state["u"], self.factors), setup.V):
+            for a, b in zip(*f.tril):
+                d_eta = f.values[:, a] * u_f[f.codes, b]
+                d_score = np.zeros(self.q)
+                d_score[start_ + b:start_ + f.size:f.k] = np.bincount(f.codes, f.values[:, a] * r, len(f.levels))
+                columns.append(moved(d_eta[:, None], d_score[:, None])[:, 0])
+            start_ += f.size
+        XW = self.X.T * w
+        return -np.linalg.solve(XW @ along_beta, XW @ np.column_stack(columns))
+
+    def _inverse_rows(self, state):
+        """Each factor's (n, k) rows of G A^{-1} at each row's own level, and x -> A^{-1} x
+        (x of shape (q,) or (q, m))."""
+        setup = state["setup"]
+        if self.single:
+            f, (G, k) = self.factors[0], state["pieces"].shape[:2]
+            _, A_inv = _block_inverse(state["pieces"])
+            rows = [np.einsum("ijk,ik->ij", A_inv[f.codes], setup.V[0])]
+            return rows, lambda x: np.einsum("gij,gj...->gi...", A_inv,
+                                             x.reshape(G, k, *x.shape[1:])).reshape(x.shape)
+        return self._inverse_rows_blocked(state)
+
+    def _inverse_rows_blocked(self, state):
+        """:meth:`_inverse_rows` for several factors, by the blocks of A = [[B, P], [P', C]]:
+
+            A^{-1} = [[B^{-1} + F E', -F], [-F', S^{-1}]],   E = B^{-1} P,  F = E S^{-1},
+
+        with B block-diagonal (the first factor), S the Schur complement (dense) and P, E, F
+        dense q_1 x q_R: O(q_1 q_R^2) work, where a dense A^{-1} takes O(q^3)."""
+        setup, w = state["setup"], state["weights"]
+        ZtZ1, _ = _level_blocks(setup.blocks, np.sqrt(w), np.zeros((self.n, 1)))
+        _, B_inv = _block_inverse(ZtZ1 + np.eye(ZtZ1.shape[1]))
+        L1, (G1, k1) = setup.templates[0], B_inv.shape[:2]
+        q1, q2 = self.q1, self.q - self.q1
+        Qv = self._Q.values(w)
+        S_inv = self._schur_solver(setup, self._schur_matrix(w, Qv, L1 @ B_inv @ L1.T)).inverse()
+        LQ = np.einsum("ji,gjm->gim", L1, self._Q.dense(Qv).reshape(G1, k1, q2))
+        P = self._lambda_rest(setup, LQ.reshape(q1, q2).T, transpose=True).T
+        E = np.einsum("gij,gjm->gim", B_inv, P.reshape(G1, k1, q2))
+        F = E.reshape(q1, q2) @ S_inv
+        B_part = B_inv + np.einsum("gam,gbm->gab", F.reshape(G1, k1, q2), E)
+        E = E.reshape(q1, q2)
+        # each row's own columns of u: within B for the first factor, within S for the others
+        local, start_ = [], 0
+        for f in self.factors:
+            local.append(start_ + f.codes[:, None] * f.k + np.arange(f.k))
+            start_ = 0 if f is self.factors[0] else start_ + f.size
+
+        def block(a, b):
+            """A^{-1} between factor a's and factor b's columns of each row, (n, k_a, k_b)."""
+            ia, ib = local[a][:, :, None], local[b][:, None, :]
+            if a == b == 0:
+                return B_part[self.factors[0].codes]
+            if a == 0:
+                return -F[ia, ib]
+            if b == 0:
+                return -F[ib, ia]
+            return S_inv[ia, ib]
+
+        nf = len(self.factors)
+        rows = [sum(np.einsum("iab,ib->ia", block(a, b), setup.V[b]) for b in range(nf))
+                for a in range(nf)]
+
+        def inverse(x):
+            x1, x2 = x[:q1], x[q1:]
+            shape = (G1, k1, *x.shape[1:])
+            top = np.einsum("gij,gj...->gi...", B_inv, x1.reshape(shape)).reshape(x1.shape)
+            return np.concatenate([top + F @ (E.T @ x1) - F @ x2, S_inv @ x2 - F.T @ x1])
+
+        return rows, inverse
+
+    def _random_part_transpose(self, setup, y):
+        """(Z Lambda)' y, ordered as u."""
+        return np.concatenate([
+            np.stack([np.bincount(f.codes, V[:, j] * y, len(f.levels)) for j in range(f.k)],
+                     axis=1).ravel() for f, V in zip(self.factors, setup.V)])
+
+    def _random_part_many(self, setup, x):
+        """Z Lambda x for the columns of x (q, m)."""
+        return np.column_stack([self._random_part(setup, column) for column in x.T])
+
+    def _random_part_transpose_many(self, setup, y):
+        """(Z Lambda)' y for the columns of y (n, m)."""
+        return np.column_stack([self._random_part_transpose(setup, column) for column in y.T])
+
+    def value_and_gradient(self, params):
+        """The deviance at params = (theta, beta) and its gradient (inf and zeros where PIRLS
+        fails)."""
+        params = np.asarray(params, float)
+        try:
+            with np.errstate(over="ignore", under="ignore"):
+                state = self.pirls(params[:self.n_theta], params[self.n_theta:])
+                value = self.value(state)
+                if np.isfinite(value):
+                    return value, (self.quadrature_gradient(state) if self.nagq > 1
+                                   else self.gradient(state))
+        except _FAILURES:
+            pass
+        self._u = np.zeros(self.q)
+        return np.inf, np.zeros(len(params))
+
+    def theta_only_and_gradient(self, theta):
+        """The nAGQ = 0 criterion at theta and its gradient (inf and zeros where PIRLS fails)."""
+        try:
+            with np.errstate(over="ignore", under="ignore"):
+                state = self.pirls(theta)
+                value = self.laplace(state)
+                if np.isfinite(value):
+                    return value, self.gradient(state, profiled=True)
+        except _FAILURES:
+            pass
+        self._eta = None
+        return np.inf, np.zeros(len(theta))
 
     # -- what the result needs (the same interface as ProfiledDeviance) ------------------
     def modes(self, state):
@@ -462,14 +680,19 @@ def minimize_glmm(deviance):
     of its stage-one standard errors (beta = beta_0 + R^{-1} gamma, R'R the stage-one
     information), so that a predictor on a large scale does not derail the optimizer, and
     with BFGS's inverse Hessian starting from stage one's (so its first steps are already
-    scaled: about half the iterations of a start from the identity).  As in
+    scaled: about half the iterations of a start from the identity).  Stage two uses the
+    exact gradient of the Laplace deviance where :meth:`GLMMDeviance.gradient` applies (one
+    PIRLS run per point instead of 2 (theta + beta) + 1), and its central differences for the
+    Hessian; otherwise (quadrature, many crossed effects) differences of the deviance.  As in
     the linear core, a singular optimum is checked from seeded random starts and a failed
     convergence check adds Nelder-Mead; the lowest deviance wins.  params are (theta, beta);
     the Hessian is the deviance's in them, for lme4's Hessian-based standard errors.
     """
     design = deviance.design
     nt = deviance.n_theta
-    first = _quasi_newton(_OneByOne(deviance.theta_only, nt), start(design), gtol=1e-6)
+    exact = deviance.has_gradient
+    first = _quasi_newton(_OneByOne(deviance.theta_only, nt), start(design), gtol=1e-6,
+                          value_and_gradient=deviance.theta_only_and_gradient if exact else None)
     theta0 = first.x
     stage0 = deviance.pirls(theta0)
     beta0 = stage0["beta"]
@@ -482,31 +705,44 @@ def minimize_glmm(deviance):
         return np.concatenate([x[:nt], beta0 + linalg.solve_triangular(R, x[nt:])])
 
     scaled = _OneByOne(lambda x: deviance(to_params(x)), nt)
+    scaled_gradient = None
+    if exact:
+        def scaled_gradient(x):
+            value, g = deviance.value_and_gradient(to_params(x))
+            return value, np.concatenate([g[:nt], linalg.solve_triangular(R, g[nt:],
+                                                                          trans="T")])
+
+    def descend(x0, hess_inv0=None, gtol=1e-6):
+        return _quasi_newton(scaled, x0, hess_inv0, gtol, scaled_gradient).x
+
+    def check(x):
+        if scaled_gradient is None:
+            gradient, hessian = derivatives(scaled, x)
+        else:
+            gradient, hessian = _gradient_derivatives(scaled_gradient, x)
+        return gradient, hessian, _passes_check(gradient, hessian)
 
     # The start's inverse Hessian: stage one's in theta (the profiled criterion's inverse
     # Hessian is the theta block of the joint one), the identity in gamma (by R's choice).
     # With the Hessian near the identity, a gradient of 1e-6 leaves the deviance ~1e-12 above
     # its minimum, and is still well above the noise of the difference gradient.
-    x = _quasi_newton(scaled, np.concatenate([theta0, np.zeros(deviance.p)]),
-                      linalg.block_diag(_positive_definite(first.hess_inv), np.eye(deviance.p)),
-                      gtol=1e-6).x
+    x = descend(np.concatenate([theta0, np.zeros(deviance.p)]),
+                linalg.block_diag(_positive_definite(first.hess_inv), np.eye(deviance.p)))
     tried = ["BFGS (nAGQ = 0 start)", "BFGS"]
-    gradient, hessian = derivatives(scaled, x)
-    converged = _passes_check(gradient, hessian)
+    gradient, hessian, converged = check(x)
     if is_singular(design, canonical(design, x[:nt])) or not converged:
         rng = np.random.default_rng(20240501)
         candidates = [x]
         for _ in range(2):
             theta = start(design) + rng.normal(0, 0.5, nt)
-            candidates.append(_bfgs(scaled, np.concatenate([theta, x[nt:]]), gtol=1e-5))
+            candidates.append(descend(np.concatenate([theta, x[nt:]]), gtol=1e-5))
             tried.append("BFGS (random start)")
         if not converged:
             candidates.append(_nelder_mead(scaled, x))
             tried.append("Nelder-Mead")
         best = min(candidates, key=scaled)
-        x = _bfgs(scaled, best) if best is not x else x
-        gradient, hessian = derivatives(scaled, x)
-        converged = _passes_check(gradient, hessian)
+        x = descend(best, gtol=1e-8) if best is not x else x
+        gradient, hessian, converged = check(x)
     params = to_params(x)
     theta = canonical(design, params[:nt])
     # The Hessian in (theta, beta): gamma = R (beta - beta_0), and a theta whose sign
@@ -516,9 +752,10 @@ def minimize_glmm(deviance):
     return np.concatenate([theta, params[nt:]]), converged, tried, T.T @ hessian @ T
 
 
-def _quasi_newton(function, x0, hess_inv0=None, gtol=1e-8):
-    """BFGS with optimize.py's central-difference gradient, from the inverse Hessian
-    `hess_inv0` (default the identity); returns SciPy's result, with its ``hess_inv``.
+def _quasi_newton(function, x0, hess_inv0=None, gtol=1e-8, value_and_gradient=None):
+    """BFGS from the inverse Hessian `hess_inv0` (default the identity), with the exact
+    gradient of `value_and_gradient` or else optimize.py's central-difference gradient;
+    returns SciPy's result, with its ``hess_inv``.
 
     Besides the gradient test, it stops once an iteration lowers the deviance by less than
     _DEVIANCE_STALL: the deviance is then within rounding of its minimum (BFGS converges
@@ -531,10 +768,25 @@ def _quasi_newton(function, x0, hess_inv0=None, gtol=1e-8):
             raise StopIteration
         last[0] = intermediate_result.fun
 
+    if value_and_gradient is None:
+        objective, jac = function, (lambda x: _gradient(function, x))
+    else:
+        objective, jac = value_and_gradient, True
     with np.errstate(all="ignore"):  # far-out trial steps may overflow; they score inf
-        return optimize.minimize(function, x0, method="BFGS",
-                                 jac=lambda x: _gradient(function, x), callback=stall,
+        return optimize.minimize(objective, x0, method="BFGS", jac=jac, callback=stall,
                                  options={"gtol": gtol, "maxiter": 2000, "hess_inv0": hess_inv0})
+
+
+def _gradient_derivatives(value_and_gradient, x, step=1e-4):
+    """The gradient at x and the Hessian by central differences of the exact gradient
+    (2 len(x) evaluations, where deriv12's differences of the deviance take 2 len(x)^2 + 1)."""
+    _, gradient = value_and_gradient(x)
+    columns = []
+    for e in np.eye(len(x)) * step:
+        columns.append((value_and_gradient(x + e)[1] - value_and_gradient(x - e)[1]) / (2 * step))
+    hessian = np.array(columns)
+    value_and_gradient(x)  # leave PIRLS's warm start at x
+    return gradient, (hessian + hessian.T) / 2
 
 
 def _positive_definite(H):
