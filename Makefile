@@ -50,6 +50,7 @@ reference: $(STAMP)
 	Rscript reference/inference_reference.R
 	Rscript reference/translation.R
 	Rscript bench/lme4_scaling.R
+	Rscript bench/glmer_times.R
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_fit.py

@@ -2,16 +2,17 @@
 
 A script, not a test: one row per model of `reference/glmer_reference.json` with the number
 of rows and groups, the elapsed and CPU seconds taken by `mlmcourse.fit` (medians of the runs;
-the elapsed ones grow when other jobs share the cores), glmer's elapsed seconds (from
-`reference/glmer_times.json`, written by `reference/glmer_reference.R`: median of 3 runs of
-`glmer()` with its default control), their ratio, and how far the log-likelihood lies from
-glmer's best one.  `--json` also writes the rows to a file (to compare two versions).
+the elapsed ones grow when other jobs share the cores), glmer's elapsed seconds per fit (from
+`bench/glmer_times.json`, written by `bench/glmer_times.R`: glmer with its default control,
+timed alone, median of 3 batches of about a second each), their ratio, and how far the
+log-likelihood lies from glmer's best one.  `--json` also writes the rows to a file (to
+compare two versions).
 
 Run from the repository root (``make bench`` does this)::
 
     .venv/bin/python bench/bench_glmm.py                 # every model, median of 3 runs
     .venv/bin/python bench/bench_glmm.py --repeat 1 --only cbpp_period epil_poisson
-    Rscript bench/glmer_times_now.R /tmp/glmer_now.json     # glmer re-timed here, then
+    Rscript bench/glmer_times.R /tmp/glmer_now.json      # glmer re-timed under today's load
     .venv/bin/python bench/bench_glmm.py --glmer-times /tmp/glmer_now.json
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ import mlmcourse
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "glmer_reference.json"
-GLMER_TIMES = ROOT / "reference" / "glmer_times.json"
+GLMER_TIMES = ROOT / "bench" / "glmer_times.json"
 LOGLIK_TOLERANCE = 1e-3
 
 
@@ -69,6 +70,12 @@ def bench_model(entry, data, glmer_s, repeat):
     }
 
 
+def shown(path):
+    """A path as the reader typed it: relative to the repository when it is inside."""
+    path = path.resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3,
@@ -76,8 +83,8 @@ def parse_arguments():
     parser.add_argument("--only", nargs="+", metavar="ID", help="model ids to run (default: all)")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
     parser.add_argument("--glmer-times", type=Path, default=GLMER_TIMES,
-                        help="glmer's seconds (default reference/glmer_times.json; "
-                             "bench/glmer_times_now.R re-times glmer on this machine)")
+                        help="glmer's seconds (default bench/glmer_times.json; "
+                             "bench/glmer_times.R re-times glmer on this machine)")
     return parser.parse_args()
 
 
@@ -90,8 +97,8 @@ def main():
     rows = [bench_model(e, datasets[e["data"]], times.get(e["id"], float("nan")),
                         arguments.repeat) for e in entries]
     table = pd.DataFrame(rows).set_index("id")
-    print(f"median of {arguments.repeat} run(s) of mlmcourse.fit; glmer: median of 3 runs with "
-          f"its default control ({arguments.glmer_times.name}); load average "
+    print(f"median of {arguments.repeat} run(s) of mlmcourse.fit; glmer: seconds per fit with "
+          f"its default control ({shown(arguments.glmer_times)}); load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; 'reaches glmer' = log-likelihood "
           f"within {LOGLIK_TOLERANCE:g} of glmer's best (gap in brackets)")
     with pd.option_context("display.width", 250, "display.max_columns", None,

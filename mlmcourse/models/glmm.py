@@ -27,8 +27,11 @@ conditional SDs; the value is the full log-likelihood (lme4 1.1-31 prints one me
 the saturated model, so its logLik differs from this by a constant; see `glm_result.py`).
 
 Optimisation is lme4's two stages: first theta alone, with beta found inside PIRLS (lme4's
-nAGQ = 0), then (theta, beta) together from there.  PIRLS starts from the previous
-evaluation's modes, so the nearby points of a difference gradient each take two Newton steps.
+nAGQ = 0), then (theta, beta) together from there.  Both stages use exact gradients (of the
+Laplace deviance, of the nAGQ = 0 criterion and of the quadrature), each about the cost of one
+PIRLS step, where lme4's derivative-free optimizers and a difference gradient need many more
+deviance evaluations; the Hessian at the optimum is the central difference of the gradient.
+PIRLS starts from the previous evaluation's modes.
 """
 from types import SimpleNamespace
 
@@ -400,12 +403,12 @@ class GLMMDeviance:
         state["deviance"] = self.value(state)
         return state
 
-    # -- the gradient of the Laplace deviance ----------------------------------------
+    # -- exact gradients ----------------------------------------------------------------
     @property
     def has_gradient(self):
-        """Whether :meth:`gradient` applies: one grouping factor (A block-diagonal), or
-        other factors with few enough columns for a dense Schur complement inverse.  (It is the Laplace deviance's: stage two
-        of a quadrature fit uses differences.)"""
+        """Whether the exact gradients apply: one grouping factor (A block-diagonal), or
+        other factors with few enough columns for a dense inverse of the Schur complement
+        (otherwise the optimizer uses differences of the deviance)."""
         if self.single:
             return True
         q_rest = self.q - self.q1
@@ -500,11 +503,12 @@ class GLMMDeviance:
 
         along_beta = moved(self.X, np.zeros((self.q, self.p)))
         columns, start_ = [], 0
-        for f, u_f, V in zip(self.factors, self._by_factor(state["u"], self.factors), setup.V):
-            for a, b in zip(*f.tril):
-                d_eta = f.values[:, a] * u_f[f.codes, b]
+        for f, u_f in zip(self.factors, self._by_factor(state["u"], self.factors)):
+            for a, b in zip(*f.tril):  # dG_j u_hat and dG_j' r for theta_j = L_f[a, b]
                 d_score = np.zeros(self.q)
-                d_score[start_ + b:start_ + f.size:f.k] = np.bincount(f.codes, f.values[:, a] * r, len(f.levels))
+                d_score[start_ + b:start_ + f.size:f.k] = np.bincount(
+                    f.codes, f.values[:, a] * r, len(f.levels))
+                d_eta = f.values[:, a] * u_f[f.codes, b]
                 columns.append(moved(d_eta[:, None], d_score[:, None])[:, 0])
             start_ += f.size
         XW = self.X.T * w
