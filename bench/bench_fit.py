@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +25,7 @@ import statsmodels.formula.api as smf
 
 import mlmcourse
 from mlmcourse.models import fit
+from timing import median_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "reference"))
@@ -91,19 +89,6 @@ STATSMODELS_EQUIVALENTS = {
         StatsmodelsModel("strength ~ 1", "batch", re_formula="1",
                          vc_formula={"cask": "0 + C(cask)"}),
 }
-
-
-def median_seconds(run, repeat):
-    """Return (median elapsed seconds over `repeat` calls of `run`, the last result)."""
-    seconds = []
-    result = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = run()
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), result
 
 
 def time_or_error(run, repeat):

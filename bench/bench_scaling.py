@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -24,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 import mlmcourse
+from timing import median_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "reference"))
@@ -55,14 +54,7 @@ def seconds_of(run):
 
     Timed without tracemalloc, which slows every allocation; as in bench/lme4_scaling.R.
     """
-    runs = []
-    while len(runs) < 3 and (not runs or runs[0] < 2):
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = run()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs), result
+    return median_seconds(run, repeat=3, long=2)
 
 
 def peak_mib(run):
