@@ -157,18 +157,9 @@ class ProfiledDeviance:
         xvx, xvy = M[:, :p, :p], M[:, :p, p]
         beta = np.linalg.solve(xvx, xvy[..., None])[..., 0] if p else np.zeros((len(M), 0))
         pwrss = M[:, p, p] - np.einsum("mi,mi->m", xvy, beta)
-        values = np.full(len(M), np.inf)
-        good = pwrss > 0
-        if not self.reml:
-            n = self.n
-            values[good] = (logdet - self.log_weights
-                            + n * (1 + np.log(2 * np.pi * pwrss / n)))[good]
-        else:
-            m = self.n - self.p
-            logdet_x = np.linalg.slogdet(xvx)[1] if p else 0.0
-            values[good] = (logdet - self.log_weights + logdet_x
-                            + m * (1 + np.log(2 * np.pi * pwrss / m)))[good]
-        return np.where(np.isfinite(values), values, np.inf)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = self._formula(logdet, xvx, pwrss)
+        return np.where(np.isfinite(values) & (pwrss > 0), values, np.inf)
 
     def factorize(self, theta):
         """Factorise A(theta) and solve for beta; a dict with everything the result needs."""
@@ -190,17 +181,21 @@ class ProfiledDeviance:
         return state
 
     def _criterion(self, logdet, xvx, pwrss):
-        """lme4's lmerResp::Laplace: ML or REML deviance from log|L|^2, log|R_X|^2 and pwrss."""
-        if not self.reml:
-            n = self.n
-            value = logdet - self.log_weights + n * (1 + np.log(2 * np.pi * pwrss / n))
-        else:
-            m = self.n - self.p
-            logdet_x = np.linalg.slogdet(xvx)[1] if self.p else 0.0
-            value = logdet - self.log_weights + logdet_x + m * (1 + np.log(2 * np.pi * pwrss / m))
+        """The deviance of one evaluation (:meth:`_formula`), an error if it is not finite."""
+        value = self._formula(logdet, xvx, pwrss)
         if not np.isfinite(value):
             raise ValueError("deviance is not finite")
         return float(value)
+
+    def _formula(self, logdet, xvx, pwrss):
+        """lme4's lmerResp::Laplace: the ML or REML deviance from log|L|^2, X'V^{-1}X (for
+        REML's log|R_X|^2) and the penalized residual sum of squares; for one evaluation, or
+        elementwise for many (xvx stacked)."""
+        m = self.n - self.p if self.reml else self.n
+        value = logdet - self.log_weights + m * (1 + np.log(2 * np.pi * pwrss / m))
+        if self.reml and self.p:
+            value = value + np.linalg.slogdet(xvx)[1]
+        return value
 
     def _eliminate_first(self, theta, state):
         """The first factor's block-diagonal part; returns its share of [X y]' V^{-1} [X y]."""
