@@ -220,8 +220,11 @@ class Profile:
         self.edges = (self.lower.copy(), self.upper.copy())  # what a limit beyond is reported as
         self.lower[self.lower == -1.0] = -_COR_EDGE
         self.upper[self.upper == 1.0] = _COR_EDGE
-        self.x_hat = self.estimate if self.glmm else self.estimate[:self.nv]
-        self.base = self.deviance(self.x_hat)
+        # A correlation estimated at +-1 (a singular fit) has no Cholesky factor: the profiles
+        # start just inside, and measure from the fit's own deviance.
+        size = len(self.estimate) if self.glmm else self.nv  # beta is profiled out in an LMM
+        self.x_hat = np.clip(self.estimate[:size], self.lower[:size], self.upper[:size])
+        self.base = min(self.deviance(self.x_hat), -2 * self.model.llf)
         self.steps = self._steps()
 
     # -- the deviance on the SD and correlation scale ---------------------------------

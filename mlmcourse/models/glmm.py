@@ -49,6 +49,7 @@ _ETA_TOLERANCE = 1e-8  # PIRLS stops after a step that changes eta by less than 
 _PIRLS_MAXIT = 60
 _DENSE_Q_LIMIT = 4_000_000  # most entries of a dense Q = Z_1'WZ_R
 _DEVIANCE_STALL = 1e-10  # BFGS stops after an iteration that gains less than this
+_EXACT_GTOL = 1e-8  # stage two's gradient tolerance with exact gradients
 _GRADIENT_REST_LIMIT = 1000  # most columns of the other factors for gradient()
 
 
@@ -717,6 +718,8 @@ def minimize_glmm(deviance):
                                                                           trans="T")])
 
     def descend(x0, hess_inv0=None, gtol=1e-6):
+        if exact:  # no noise to stop at: go to where the printed digits no longer move
+            gtol = min(gtol, _EXACT_GTOL)
         return _quasi_newton(scaled, x0, hess_inv0, gtol, scaled_gradient).x
 
     def check(x):
@@ -768,7 +771,7 @@ def _quasi_newton(function, x0, hess_inv0=None, gtol=1e-8, value_and_gradient=No
     last = [np.inf]
 
     def stall(intermediate_result):
-        if last[0] - intermediate_result.fun < _DEVIANCE_STALL:
+        if value_and_gradient is None and last[0] - intermediate_result.fun < _DEVIANCE_STALL:
             raise StopIteration
         last[0] = intermediate_result.fun
 
