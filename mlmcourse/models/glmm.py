@@ -685,13 +685,15 @@ def minimize_glmm(deviance):
     of its stage-one standard errors (beta = beta_0 + R^{-1} gamma, R'R the stage-one
     information), so that a predictor on a large scale does not derail the optimizer, and
     with BFGS's inverse Hessian starting from stage one's (so its first steps are already
-    scaled: about half the iterations of a start from the identity).  Stage two uses the
-    exact gradient of the Laplace deviance where :meth:`GLMMDeviance.gradient` applies (one
-    PIRLS run per point instead of 2 (theta + beta) + 1), and its central differences for the
-    Hessian; otherwise (quadrature, many crossed effects) differences of the deviance.  As in
-    the linear core, a singular optimum is checked from seeded random starts and a failed
-    convergence check adds Nelder-Mead; the lowest deviance wins.  params are (theta, beta);
-    the Hessian is the deviance's in them, for lme4's Hessian-based standard errors.
+    scaled: about half the iterations of a start from the identity).  Both stages use the
+    exact gradients (of the nAGQ = 0 criterion, then of the Laplace or quadrature deviance:
+    one PIRLS run per point instead of 2 (theta + beta) + 1), stage two down to a gradient of
+    _EXACT_GTOL, and the Hessian is the central difference of the gradient; where
+    :attr:`GLMMDeviance.has_gradient` is false (other factors with many columns), differences
+    of the deviance replace them.  As in the linear core, a singular optimum is checked from
+    seeded random starts and a failed convergence check adds Nelder-Mead; the lowest deviance
+    wins.  params are (theta, beta); the Hessian is the deviance's in them, for lme4's
+    Hessian-based standard errors.
     """
     design = deviance.design
     nt = deviance.n_theta
@@ -732,7 +734,8 @@ def minimize_glmm(deviance):
     # The start's inverse Hessian: stage one's in theta (the profiled criterion's inverse
     # Hessian is the theta block of the joint one), the identity in gamma (by R's choice).
     # With the Hessian near the identity, a gradient of 1e-6 leaves the deviance ~1e-12 above
-    # its minimum, and is still well above the noise of the difference gradient.
+    # its minimum, still well above the noise of a difference gradient; an exact gradient
+    # goes on to _EXACT_GTOL, so that the estimates do not depend on where BFGS stopped.
     x = descend(np.concatenate([theta0, np.zeros(deviance.p)]),
                 linalg.block_diag(_positive_definite(first.hess_inv), np.eye(deviance.p)))
     tried = ["BFGS (nAGQ = 0 start)", "BFGS"]
