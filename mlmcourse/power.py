@@ -9,6 +9,7 @@ import copy
 import types
 import warnings
 from numbers import Real
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,30 @@ from mlmcourse.models.bootstrap import _draw, _progress, refit_response
 from mlmcourse.models.confint import check_count
 from mlmcourse.models.fit import fit
 from mlmcourse.models.formula import FormulaError, parse_formula
+
+STORED_GRID = Path(__file__).parent / "stored" / "power_grid.csv"
+
+
+def power_grid():
+    """The simulations of the power chapter: each term's power over a grid of designs.
+
+    ``scripts/power_grid.py`` writes them (400 replicates of each of 16 designs, too many fits
+    for a chapter to re-run); they ship with the package so that a downloaded chapter runs
+    anywhere.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per design and term: ``sweep`` (the family of designs), ``groups``,
+        ``group_size``, ``term``, ``power`` and ``replicates``.
+
+    Examples
+    --------
+    >>> grid = power_grid()
+    >>> sorted(grid["term"].unique())
+    ['w', 'x', 'x:w']
+    """
+    return pd.read_csv(STORED_GRID)
 
 
 def power(formula, data, *, fixef, sd, sigma=1.0, terms=None, n=200, alpha=0.05, seed=None,

@@ -25,7 +25,7 @@ GRID = ([("groups", j, 10) for j in (6, 10, 16, 24, 40)]
         + [("group size", 20, n) for n in (3, 5, 10, 20, 40)]
         + [("same total", j, 480 // j) for j in (8, 12, 16, 24, 48, 96)])
 
-OUT = ROOT / "chapters" / "_static" / "power-grid.csv"
+OUT = ROOT / "mlmcourse" / "stored" / "power_grid.csv"  # mlmcourse.power_grid() reads it
 
 
 def main():

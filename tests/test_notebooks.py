@@ -60,6 +60,15 @@ def test_every_figure_has_a_caption_and_alt_text(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_reads_a_file_that_a_downloaded_notebook_would_lack(path):
+    """A chapter downloaded from the book runs with only the package installed: its data come
+    through mlmcourse (the wheel ships them), never from a path into this repository."""
+    reads = re.compile(r"read_(csv|json|text|parquet|pickle)\(|\bopen\(|np\.load|\.\./|_static")
+    for cell in code_cells(path):
+        assert not reads.search(cell.source), f"{path.name} reads a file:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_outputs_hold_no_memory_addresses_or_dates(path):
     unstable = re.compile(r"at 0x[0-9a-f]{6,}|\b20\d\d-\d\d-\d\d\b|\d\d:\d\d:\d\d")
     for cell in code_cells(path):
