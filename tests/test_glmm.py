@@ -283,10 +283,7 @@ def dense_laplace(deviance, params):
 @pytest.mark.parametrize("route, plan", [("pairs", True), ("dense", True), ("sparse", True),
                                          ("dense", False), ("sparse", False)])
 def test_every_route_to_the_schur_complement_gives_the_dense_laplace_deviance(route, plan):
-    parsed = parse_formula("y ~ x + (1 | a) + (x | b)")
-    design, _ = build_design(parsed, crossed_slopes(), patsy.EvalEnvironment.capture(),
-                             family="binomial")
-    deviance = GLMMDeviance(design, Family("binomial", design.trials))
+    deviance = deviance_of("y ~ x + (1 | a) + (x | b)", crossed_slopes())
     assert [f.k for f in deviance.factors] == [1, 2]  # the slope is on the second factor
     deviance._route = route
     deviance._pairs = deviance._pairs if plan else None

@@ -225,8 +225,8 @@ class GLMMDeviance:
         Qv = self._Q.values(w)
         solver = self._schur_solver(setup, self._schur_matrix(w, Qv, E))
         logdet = logdet_B + solver.logdet
-        if R is None:
-            return None, None, logdet, None
+        if R is None:  # the factorisation at the mode, kept for the gradient
+            return None, None, logdet, SimpleNamespace(B_inv=Binv, Qv=Qv, solver=solver)
         m = R.shape[1]
         Q = self._Q
         r_rest = self._lambda_rest(setup, self._ZRt @ (R * w[:, None]), transpose=True)
@@ -358,22 +358,25 @@ class GLMMDeviance:
         """lme4's Laplace deviance: -2 log p(y | u) + ||u||^2 + log|L|^2."""
         return -2 * state["loglike"] + state["penalty"] + state["logdet"]
 
-    def quadrature(self, state):
-        """-2 log-likelihood by adaptive Gauss-Hermite quadrature (one scalar random term)."""
-        factor = self.factors[0]
-        A = state["pieces"][:, 0, 0]
-        sd = 1 / np.sqrt(A)
-        u_hat = state["u"]
-        fixed = self.X @ state["beta"] + self.offset
-        z = state["setup"].V[0][:, 0]
+    def _quadrature_nodes(self, state):
+        """The nodes of adaptive quadrature at the modes: t (nodes, 1), the conditional SDs s,
+        u = u_hat + s t (nodes, levels), mu at every node (nodes, n) and `values`, each node's
+        log integrand plus log weight (nodes, levels)."""
+        s = 1 / np.sqrt(state["pieces"][:, 0, 0])
         t = self._nodes[:, None]
-        u = u_hat + sd * t                                   # (nodes, levels)
-        mu = self.family.mean(fixed + z * u[:, factor.codes])  # every node at once
-        ll = self.family.loglike(self.y, mu) @ self._level_indicator  # per node and level
-        values = ll - u ** 2 / 2 + t ** 2 / 2 + self._log_weights[:, None]
-        top = values.max(axis=0)  # log-sum-exp over the nodes (scipy's is slow on small arrays)
-        log_sum = top + np.log(np.exp(values - top).sum(axis=0))
-        return float(-2 * (np.log(sd) + log_sum).sum())
+        u = state["u"] + s * t
+        fixed = self.X @ state["beta"] + self.offset
+        mu = self.family.mean(fixed + state["setup"].V[0][:, 0] * u[:, self.factors[0].codes])
+        values = (self.family.loglike(self.y, mu) @ self._level_indicator  # per node and level
+                  - u ** 2 / 2 + t ** 2 / 2 + self._log_weights[:, None])
+        return SimpleNamespace(t=t, s=s, u=u, mu=mu, values=values)
+
+    def quadrature(self, state, nodes=None):
+        """-2 log-likelihood by adaptive Gauss-Hermite quadrature (one scalar random term)."""
+        nodes = self._quadrature_nodes(state) if nodes is None else nodes
+        top = nodes.values.max(axis=0)  # log-sum-exp over the nodes (scipy's is slow here)
+        log_sum = top + np.log(np.exp(nodes.values - top).sum(axis=0))
+        return float(-2 * (np.log(nodes.s) + log_sum).sum())
 
     def value(self, state):
         return self.quadrature(state) if self.nagq > 1 else self.laplace(state)
@@ -449,7 +452,7 @@ class GLMMDeviance:
         return gradient[:self.n_theta] + self._beta_path(state, r, inverse).T @ gradient[
             self.n_theta:]
 
-    def quadrature_gradient(self, state):
+    def quadrature_gradient(self, state, nodes=None):
         """The exact gradient of :meth:`quadrature` in (theta, beta).
 
         Level g's integral is sum_j omega_j exp(v_gj) s_g with nodes u_gj = u_hat_g + s_g t_j
@@ -474,14 +477,10 @@ class GLMMDeviance:
             by_level @ ((self.family.weight_derivative(state["mu"], w) * x * x)[:, None]
                         * d_eta_hat))
         d_log_s = -d_A / (2 * A[:, None])
-        t = self._nodes[:, None]
-        s = 1 / np.sqrt(A)
-        u = u_hat + s * t                                                   # (nodes, levels)
+        nodes = self._quadrature_nodes(state) if nodes is None else nodes
+        t, s, u, mu = nodes.t, nodes.s, nodes.u, nodes.mu
         d_u = d_u_hat + t[:, :, None] * (s[:, None] * d_log_s)              # (nodes, levels, P)
-        mu = self.family.mean(self.X @ state["beta"] + self.offset + theta * x * u[:, codes])
-        values = self.family.loglike(self.y, mu) @ self._level_indicator \
-            - u ** 2 / 2 + t ** 2 / 2 + self._log_weights[:, None]
-        share = np.exp(values - values.max(axis=0))
+        share = np.exp(nodes.values - nodes.values.max(axis=0))
         share /= share.sum(axis=0)
         r_nodes = prior * (self.y - mu)                                     # (nodes, n)
         R = (r_nodes * x) @ self._level_indicator                           # (nodes, levels)
@@ -534,13 +533,10 @@ class GLMMDeviance:
 
         with B block-diagonal (the first factor), S the Schur complement (dense) and P, E, F
         dense q_1 x q_R: O(q_1 q_R^2) work, where a dense A^{-1} takes O(q^3)."""
-        setup, w = state["setup"], state["weights"]
-        ZtZ1, _ = _level_blocks(setup.blocks, np.sqrt(w), np.zeros((self.n, 1)))
-        _, B_inv = _block_inverse(ZtZ1 + np.eye(ZtZ1.shape[1]))
+        setup, blocked = state["setup"], state["pieces"]  # PIRLS's factorisation at the mode
+        B_inv, Qv, S_inv = blocked.B_inv, blocked.Qv, blocked.solver.inverse()
         L1, (G1, k1) = setup.templates[0], B_inv.shape[:2]
         q1, q2 = self.q1, self.q - self.q1
-        Qv = self._Q.values(w)
-        S_inv = self._schur_solver(setup, self._schur_matrix(w, Qv, L1 @ B_inv @ L1.T)).inverse()
         LQ = np.einsum("ji,gjm->gim", L1, self._Q.dense(Qv).reshape(G1, k1, q2))
         P = self._lambda_rest(setup, LQ.reshape(q1, q2).T, transpose=True).T
         E = np.einsum("gij,gjm->gim", B_inv, P.reshape(G1, k1, q2))
@@ -597,10 +593,15 @@ class GLMMDeviance:
         try:
             with np.errstate(over="ignore", under="ignore"):
                 state = self.pirls(params[:self.n_theta], params[self.n_theta:])
-                value = self.value(state)
-                if np.isfinite(value):
-                    return value, (self.quadrature_gradient(state) if self.nagq > 1
-                                   else self.gradient(state))
+                if self.nagq > 1:
+                    nodes = self._quadrature_nodes(state)
+                    value = self.quadrature(state, nodes)
+                    if np.isfinite(value):
+                        return value, self.quadrature_gradient(state, nodes)
+                else:
+                    value = self.laplace(state)
+                    if np.isfinite(value):
+                        return value, self.gradient(state)
         except _FAILURES:
             pass
         self._u = np.zeros(self.q)
